@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# dpmem top level. `make demo` and `make check` are the two entry points;
+# both install what they need and cache the kernel build outside the repo
+# (see README.md).
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+MODDIR := $(TOP)/drivers/nvdimm/dpmem
+
+# KDIR: a Rust-enabled 6.12 build tree. Default: the cached test kernel.
+KDIR ?= $(shell bash $(TOP)/scripts/build-kernel --print-dir 2>/dev/null)
+export KDIR
+
+KMAKE = $(MAKE) -C $(KDIR) M=$(MODDIR) LLVM=1 $(if $(CLIPPY),CLIPPY=1)
+
+.PHONY: all module modules kernel setup check demo clippy host-test clean help
+
+all: module
+
+help:
+	@echo "make demo        boot a guest with an emulated NVDIMM and show dpmem on it"
+	@echo "make check       run every test suite (host, kunit, guest)"
+	@echo "make             build dpmem.ko (KDIR=... for a real host's build tree)"
+	@echo "make CLIPPY=1    build with clippy"
+	@echo "make setup       install the toolchain (Debian 12)"
+	@echo "make kernel      build the cached test kernel"
+	@echo "make host-test   cargo tests of the pure logic"
+
+setup:
+	bash scripts/setup
+
+kernel:
+	bash scripts/build-kernel
+
+# Build against the cached test kernel unless KDIR was given explicitly.
+module modules:
+	@if [ "$(origin KDIR)" = file ]; then bash scripts/build-kernel; fi
+	+$(KMAKE) modules
+
+clippy:
+	+$(MAKE) module CLIPPY=1
+
+host-test:
+	cd tests/host && cargo test --quiet
+
+check:
+	bash scripts/check
+
+demo:
+	bash scripts/demo
+
+clean:
+	@if [ -d "$(KDIR)" ]; then $(KMAKE) clean; fi
+	cd tests/host && cargo clean

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dpmem_kunit.c - KUnit suite tables for dpmem. The cases are Rust
+ * functions (kunit.rs); KUnit's registration macros only exist in C. The
+ * suites run when dpmem.ko is loaded on a kernel with CONFIG_KUNIT.
+ */
+#include <kunit/test.h>
+
+void dpmem_kunit_disk_names(struct kunit *test);
+void dpmem_kunit_namespace_ids(struct kunit *test);
+
+static struct kunit_case dpmem_naming_cases[] = {
+	KUNIT_CASE(dpmem_kunit_disk_names),
+	KUNIT_CASE(dpmem_kunit_namespace_ids),
+	{}
+};
+
+static struct kunit_suite dpmem_naming_suite = {
+	.name = "dpmem_naming",
+	.test_cases = dpmem_naming_cases,
+};
+
+kunit_test_suites(&dpmem_naming_suite);
