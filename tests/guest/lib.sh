@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Guest-side helpers for dpmem's integration tests (busybox sh). A test
+# script sources this, reports each check with ok/not_ok, and ends with
+# done_testing. The host harness (tests/run-guest-tests) counts the
+# "DPMEM-TEST:" lines.
+
+T_FAILED=0
+T_COUNT=0
+
+ok() {
+	T_COUNT=$((T_COUNT + 1))
+	echo "DPMEM-TEST: ok $1"
+}
+
+not_ok() {
+	T_COUNT=$((T_COUNT + 1))
+	T_FAILED=$((T_FAILED + 1))
+	echo "DPMEM-TEST: FAIL $1: $2"
+}
+
+# check NAME CMD...: passes when CMD succeeds.
+check() {
+	_name=$1
+	shift
+	if _out=$("$@" 2>&1); then
+		ok "$_name"
+	else
+		not_ok "$_name" "'$*' failed: $(echo "$_out" | tail -n 3 | tr '\n' ' ')"
+	fi
+}
+
+# check_fails NAME CMD...: passes when CMD fails.
+check_fails() {
+	_name=$1
+	shift
+	if _out=$("$@" 2>&1); then
+		not_ok "$_name" "'$*' succeeded, expected failure"
+	else
+		ok "$_name"
+	fi
+}
+
+# check_eq NAME GOT WANT
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1" "got '$2', want '$3'"
+	fi
+}
+
+done_testing() {
+	echo "DPMEM-TEST: done $T_COUNT checks, $T_FAILED failed"
+	[ "$T_FAILED" -eq 0 ]
+	exit $?
+}
+
+# ns_driver NAMESPACE: name of the driver bound to it, empty if none.
+ns_driver() {
+	_l=$(readlink "/sys/bus/nd/devices/$1/driver" 2>/dev/null) || return 0
+	echo "${_l##*/}"
+}
+
+# namespace_of_size BYTES: the first namespace of exactly that size (guest
+# numbering does not follow QEMU's device order).
+namespace_of_size() {
+	for _ns in /sys/bus/nd/devices/namespace*; do
+		[ "$(cat "$_ns/size" 2>/dev/null)" = "$1" ] && { echo "${_ns##*/}"; return 0; }
+	done
+	return 1
+}
+
+# klog_has PATTERN: the kernel log contains PATTERN (grep -E).
+klog_has() {
+	dmesg | grep -qE "$1"
+}

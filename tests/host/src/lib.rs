@@ -1,0 +1,8 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Host build of dpmem's pure logic. The modules are the very files the
+//! kernel module compiles (no copies), so `cargo test` checks the driver's
+//! own code.
+
+#[path = "../../../drivers/nvdimm/dpmem/naming.rs"]
+pub mod naming;
