@@ -4,5 +4,9 @@
 //! kernel module compiles (no copies), so `cargo test` checks the driver's
 //! own code.
 
+#[path = "../../../drivers/nvdimm/dpmem/infoblock.rs"]
+pub mod infoblock;
+#[path = "../../../drivers/nvdimm/dpmem/layout.rs"]
+pub mod layout;
 #[path = "../../../drivers/nvdimm/dpmem/naming.rs"]
 pub mod naming;
