@@ -15,6 +15,7 @@
 #include <linux/ioport.h>
 #include <linux/libnvdimm.h>
 #include <linux/nd.h>
+#include <linux/uuid.h>
 #include <kunit/test.h>
 
 /*
@@ -26,11 +27,24 @@ int devm_namespace_enable(struct device *dev, struct nd_namespace_common *ndns,
 			  resource_size_t size);
 void devm_namespace_disable(struct device *dev,
 			    struct nd_namespace_common *ndns);
+const uuid_t *nd_dev_to_uuid(struct device *dev);
 
 /* dpmem_helpers.c: shims for static inlines and macros. */
 void *dpmem_dev_get_drvdata(const struct device *dev);
 void dpmem_dev_set_drvdata(struct device *dev, void *data);
 void dpmem_namespace_resource(struct device *dev, u64 *start, u64 *size);
+struct nd_namespace_common *dpmem_to_ndns(struct device *dev);
+int dpmem_ns_rw_bytes(struct nd_namespace_common *ndns, u64 offset, void *buf,
+		      size_t size, bool write);
+const char *dpmem_ns_claimed_by(struct device *dev);
+const char *dpmem_dev_driver_name(struct device *dev);
+void dpmem_ns_parent_uuid(struct device *dev, u8 *out);
+void dpmem_uuid_gen(u8 *out);
+void dpmem_device_lock(struct device *dev);
+void dpmem_device_unlock(struct device *dev);
+bool dpmem_bus_match(const struct device_driver *drv, struct device *dev);
+struct device *dpmem_bus_find_device_by_name(const struct device_driver *drv,
+					     const char *name);
 bool dpmem_is_err(const void *ptr);
 long dpmem_ptr_err(const void *ptr);
 

@@ -6,6 +6,7 @@
  */
 #include <linux/err.h>
 #include <linux/nd.h>
+#include <linux/uuid.h>
 #include <kunit/test.h>
 
 #include "dpmem.h"
@@ -27,6 +28,71 @@ void dpmem_namespace_resource(struct device *dev, u64 *start, u64 *size)
 
 	*start = nsio->res.start;
 	*size = resource_size(&nsio->res);
+}
+
+struct nd_namespace_common *dpmem_to_ndns(struct device *dev)
+{
+	return to_ndns(dev);
+}
+
+/* nvdimm_read_bytes()/nvdimm_write_bytes(): badblock-aware, writes flushed. */
+int dpmem_ns_rw_bytes(struct nd_namespace_common *ndns, u64 offset, void *buf,
+		      size_t size, bool write)
+{
+	if (!ndns->rw_bytes)
+		return -ENXIO;
+	return write ? nvdimm_write_bytes(ndns, offset, buf, size, 0) :
+		       nvdimm_read_bytes(ndns, offset, buf, size, 0);
+}
+
+const char *dpmem_ns_claimed_by(struct device *dev)
+{
+	struct device *claim = to_ndns(dev)->claim;
+
+	return claim ? dev_name(claim) : NULL;
+}
+
+const char *dpmem_dev_driver_name(struct device *dev)
+{
+	return dev->driver ? dev->driver->name : NULL;
+}
+
+void dpmem_ns_parent_uuid(struct device *dev, u8 *out)
+{
+	const uuid_t *uuid = nd_dev_to_uuid(dev);
+
+	memcpy(out, uuid ? uuid->b : uuid_null.b, UUID_SIZE);
+}
+
+void dpmem_uuid_gen(u8 *out)
+{
+	uuid_t uuid;
+
+	uuid_gen(&uuid);
+	memcpy(out, uuid.b, UUID_SIZE);
+}
+
+void dpmem_device_lock(struct device *dev)
+{
+	device_lock(dev);
+}
+
+void dpmem_device_unlock(struct device *dev)
+{
+	device_unlock(dev);
+}
+
+/* Returns a referenced device (put_device() it) or NULL. */
+struct device *dpmem_bus_find_device_by_name(const struct device_driver *drv,
+					     const char *name)
+{
+	return bus_find_device_by_name(drv->bus, NULL, name);
+}
+
+/* Whether the bus would offer @dev to @drv (nd_bus_match: device type). */
+bool dpmem_bus_match(const struct device_driver *drv, struct device *dev)
+{
+	return drv->bus->match && drv->bus->match(dev, drv) > 0;
 }
 
 bool dpmem_is_err(const void *ptr)

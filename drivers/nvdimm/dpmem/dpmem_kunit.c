@@ -8,6 +8,8 @@
 
 void dpmem_kunit_disk_names(struct kunit *test);
 void dpmem_kunit_namespace_ids(struct kunit *test);
+void dpmem_kunit_info_block(struct kunit *test);
+void dpmem_kunit_layout_table(struct kunit *test);
 
 static struct kunit_case dpmem_naming_cases[] = {
 	KUNIT_CASE(dpmem_kunit_disk_names),
@@ -20,4 +22,15 @@ static struct kunit_suite dpmem_naming_suite = {
 	.test_cases = dpmem_naming_cases,
 };
 
-kunit_test_suites(&dpmem_naming_suite);
+static struct kunit_case dpmem_format_cases[] = {
+	KUNIT_CASE(dpmem_kunit_info_block),
+	KUNIT_CASE(dpmem_kunit_layout_table),
+	{}
+};
+
+static struct kunit_suite dpmem_format_suite = {
+	.name = "dpmem_format",
+	.test_cases = dpmem_format_cases,
+};
+
+kunit_test_suites(&dpmem_naming_suite, &dpmem_format_suite);

@@ -92,25 +92,209 @@ impl Namespace {
         Ok(())
     }
 
-    /// Logs a message prefixed with the driver and device name, like
-    /// `dev_info()`/`dev_err()` do.
-    pub fn log(&self, level: Level, args: fmt::Arguments<'_>) {
-        let prefix: &[u8] = match level {
-            Level::Err => bindings::KERN_ERR,
-            Level::Warning => bindings::KERN_WARNING,
-            Level::Info => bindings::KERN_INFO,
+    /// Runs `f` with byte access to the first `size` bytes of the namespace
+    /// (libnvdimm's badblock-aware `rw_bytes`; writes are flushed), then
+    /// tears the access down again. The caller holds the device lock: it
+    /// is in probe, or holds a [`NamespaceGuard`].
+    pub fn with_metadata<R>(
+        &self,
+        size: u64,
+        f: impl FnOnce(&Metadata<'_>) -> Result<R>,
+    ) -> Result<R> {
+        // SAFETY: the device is a live namespace (type invariant).
+        let ndns = unsafe { bindings::dpmem_to_ndns(self.as_raw()) };
+        // SAFETY: `ndns` belongs to `self`, locked by the caller; the
+        // resources are released by `devm_namespace_disable` below, before
+        // the lock is dropped, so none outlive this call.
+        to_result(unsafe { bindings::devm_namespace_enable(self.as_raw(), ndns, size) })?;
+        let md = Metadata {
+            ndns,
+            size,
+            _ns: PhantomData,
         };
-        // SAFETY: `prefix` and the format are NUL-terminated; `%pA` consumes
-        // one `fmt::Arguments` pointer, which is what we pass, and it is
-        // only used during the call. The device is live (type invariant).
+        let r = f(&md);
+        // SAFETY: enabled above by this function on the same device.
+        unsafe { bindings::devm_namespace_disable(self.as_raw(), ndns) };
+        r
+    }
+
+    /// The namespace's own uuid (all zero for label-less namespaces).
+    pub fn parent_uuid(&self) -> [u8; 16] {
+        let mut out = [0u8; 16];
+        // SAFETY: the device is a live namespace; `out` has 16 bytes.
+        unsafe { bindings::dpmem_ns_parent_uuid(self.as_raw(), out.as_mut_ptr()) };
+        out
+    }
+
+    /// Name of the driver bound to the namespace, if any.
+    pub fn driver_name(&self) -> Option<&CStr> {
+        // SAFETY: the device is live; the caller holds the device lock (or
+        // is in probe), so the driver cannot change under us, and driver
+        // names are static strings of registered drivers.
+        let p = unsafe { bindings::dpmem_dev_driver_name(self.as_raw()) };
+        // SAFETY: non-null `p` is a NUL-terminated driver name (see above).
+        (!p.is_null()).then(|| unsafe { CStr::from_char_ptr(p) })
+    }
+
+    /// Name of the btt/pfn/dax device claiming the namespace, if any.
+    pub fn claimed_by(&self) -> Option<&CStr> {
+        // SAFETY: the device is live and locked by the caller.
+        let p = unsafe { bindings::dpmem_ns_claimed_by(self.as_raw()) };
+        // SAFETY: non-null `p` is the claiming device's name, live while the
+        // claim holds, which the device lock keeps stable.
+        (!p.is_null()).then(|| unsafe { CStr::from_char_ptr(p) })
+    }
+
+    /// Logs a message prefixed with `dpmem <device>:`, like `dev_err()` of
+    /// a bound device prints. Not `_dev_printk`: that prefixes with the
+    /// bus name while the namespace is not bound to us (format path).
+    pub fn log(&self, level: Level, args: fmt::Arguments<'_>) {
+        let format: &[u8] = match level {
+            Level::Err => b"\x013dpmem %s: %pA\0",
+            Level::Warning => b"\x014dpmem %s: %pA\0",
+            Level::Info => b"\x016dpmem %s: %pA\0",
+        };
+        // SAFETY: the format is NUL-terminated; `%s` gets the NUL-terminated
+        // device name and `%pA` one `fmt::Arguments` pointer, both used only
+        // during the call.
         unsafe {
-            bindings::_dev_printk(
-                prefix.as_ptr().cast(),
-                self.as_raw(),
-                c"%pA".as_ptr().cast(),
+            bindings::_printk(
+                format.as_ptr().cast(),
+                self.name().as_char_ptr(),
                 core::ptr::from_ref(&args).cast::<core::ffi::c_void>(),
             )
         };
+    }
+}
+
+/// Byte access to the head of a namespace, valid inside
+/// [`Namespace::with_metadata`].
+///
+/// # Invariants
+///
+/// `ndns` has `rw_bytes` enabled for `[0, size)` for the lifetime `'a`.
+pub struct Metadata<'a> {
+    ndns: *mut bindings::nd_namespace_common,
+    size: u64,
+    _ns: PhantomData<&'a Namespace>,
+}
+
+impl Metadata<'_> {
+    fn rw(&self, offset: u64, buf: *mut u8, len: usize, write: bool) -> Result {
+        let end = offset.checked_add(len as u64).ok_or(EINVAL)?;
+        if end > self.size {
+            return Err(EINVAL);
+        }
+        // SAFETY: access is enabled for `[0, size)` (type invariant) and the
+        // range is inside it; `buf` is valid for `len` bytes (callers pass
+        // slices).
+        to_result(unsafe { bindings::dpmem_ns_rw_bytes(self.ndns, offset, buf.cast(), len, write) })
+    }
+
+    /// Reads `buf.len()` bytes at `offset`; EIO on a bad block.
+    pub fn read(&self, offset: u64, buf: &mut [u8]) -> Result {
+        self.rw(offset, buf.as_mut_ptr(), buf.len(), false)
+    }
+
+    /// Writes `buf` at `offset` durably (clears poison it overwrites).
+    pub fn write(&self, offset: u64, buf: &[u8]) -> Result {
+        // `rw_bytes` takes a mutable pointer but only reads from it on write.
+        self.rw(offset, buf.as_ptr().cast_mut(), buf.len(), true)
+    }
+}
+
+/// A reference to a namespace device found on the nd bus.
+///
+/// # Invariants
+///
+/// Holds a reference (`get_device`) on an IO or PMEM namespace device,
+/// dropped with `put_device`.
+pub struct NamespaceRef(*mut bindings::device);
+
+impl NamespaceRef {
+    /// Takes the device lock (the driver core's; probe and remove run
+    /// under it).
+    pub fn lock(&self) -> NamespaceGuard<'_> {
+        // SAFETY: we hold a reference, so the device is live.
+        unsafe { bindings::dpmem_device_lock(self.0) };
+        NamespaceGuard(self)
+    }
+}
+
+impl Drop for NamespaceRef {
+    fn drop(&mut self) {
+        // SAFETY: drops the reference taken by `find_namespace`.
+        unsafe { bindings::put_device(self.0) };
+    }
+}
+
+/// A locked namespace; unlocked on drop.
+pub struct NamespaceGuard<'a>(&'a NamespaceRef);
+
+impl core::ops::Deref for NamespaceGuard<'_> {
+    type Target = Namespace;
+
+    fn deref(&self) -> &Namespace {
+        // SAFETY: the reference keeps the device alive and it is an IO or
+        // PMEM namespace (`NamespaceRef` invariant).
+        unsafe { Namespace::from_raw(self.0 .0) }
+    }
+}
+
+impl Drop for NamespaceGuard<'_> {
+    fn drop(&mut self) {
+        // SAFETY: locked in `NamespaceRef::lock`.
+        unsafe { bindings::dpmem_device_unlock(self.0 .0) };
+    }
+}
+
+/// A fresh random (version 4) uuid.
+pub fn random_uuid() -> [u8; 16] {
+    let mut out = [0u8; 16];
+    // SAFETY: `out` has 16 bytes.
+    unsafe { bindings::dpmem_uuid_gen(out.as_mut_ptr()) };
+    out
+}
+
+/// The registered driver, as seen from its sysfs attributes.
+///
+/// # Invariants
+///
+/// Points to the registered `nd_device_driver` of a live [`Registration`].
+pub struct DriverHandle(*mut bindings::nd_device_driver);
+
+impl DriverHandle {
+    fn as_driver(&self) -> *mut bindings::device_driver {
+        // SAFETY: a field projection of the live driver struct.
+        unsafe { &raw mut (*self.0).drv }
+    }
+
+    /// Finds an IO or PMEM namespace of the nd bus by device name.
+    pub fn find_namespace(&self, name: &str) -> Option<NamespaceRef> {
+        let cname = kernel::str::CString::try_from_fmt(format_args!("{name}")).ok()?;
+        // SAFETY: the driver is registered, so its bus is set; `cname` is
+        // NUL-terminated. The result is referenced or null.
+        let dev = unsafe {
+            bindings::dpmem_bus_find_device_by_name(self.as_driver(), cname.as_char_ptr())
+        };
+        if dev.is_null() {
+            return None;
+        }
+        // INVARIANT: referenced above; checked to be of a type our driver
+        // matches (IO or PMEM namespace) before it is wrapped.
+        let r = NamespaceRef(dev);
+        // SAFETY: both are live; the bus's match only reads them.
+        if unsafe { bindings::dpmem_bus_match(self.as_driver(), dev) } {
+            Some(r)
+        } else {
+            None
+        }
+    }
+
+    /// Binds the namespace to this driver (runs [`Driver::probe`]).
+    pub fn attach(&self, ns: &NamespaceRef) -> Result {
+        // SAFETY: both are live; the driver core takes the device lock.
+        to_result(unsafe { bindings::device_driver_attach(self.as_driver(), ns.0) })
     }
 }
 
@@ -132,6 +316,9 @@ pub trait Driver {
 
     /// Called with the device lock held when the bus offers a namespace.
     fn probe(ns: &Namespace) -> Result<Pin<KBox<Self::Data>>>;
+
+    /// Handles a write to `/sys/bus/nd/drivers/NAME/format`.
+    fn format(drv: &DriverHandle, input: &[u8]) -> Result;
 
     /// Called when the namespace is unbound; dropping `data` releases it.
     fn remove(ns: &Namespace, data: Pin<KBox<Self::Data>>) {
@@ -184,15 +371,49 @@ impl<T: Driver> Adapter<T> {
     }
 }
 
+impl<T: Driver> Adapter<T> {
+    /// # Safety
+    ///
+    /// Called by sysfs for the `format` attribute of our registered driver,
+    /// with `buf` valid for `count` bytes.
+    unsafe extern "C" fn format_store(
+        drv: *mut bindings::device_driver,
+        buf: *const kernel::ffi::c_char,
+        count: usize,
+    ) -> isize {
+        // SAFETY: `drv` is the `drv` field of our `nd_device_driver`,
+        // which is registered while sysfs can call us.
+        let nd = unsafe { kernel::container_of!(drv, bindings::nd_device_driver, drv) };
+        // INVARIANT: points to our registered driver (see above).
+        let handle = DriverHandle(nd.cast_mut());
+        // SAFETY: sysfs passes `count` valid bytes.
+        let input = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), count) };
+        match T::format(&handle, input) {
+            Ok(()) => count as isize,
+            Err(e) => e.to_errno() as isize,
+        }
+    }
+}
+
+/// The driver struct and its sysfs attribute tables, pinned together.
+#[repr(C)]
+struct RawDriver {
+    drv: bindings::nd_device_driver,
+    format_attr: bindings::driver_attribute,
+    attrs: [*mut bindings::attribute; 2],
+    group: bindings::attribute_group,
+    groups: [*const bindings::attribute_group; 2],
+}
+
 /// A registered nd bus driver; unregistered on drop (which unbinds every
 /// namespace it holds, calling [`Driver::remove`]).
 ///
 /// # Invariants
 ///
-/// `drv` is registered with the nd bus and pinned in memory for as long as
-/// this value exists.
+/// `raw.drv` is registered with the nd bus, and `raw` pinned in memory, for
+/// as long as this value exists.
 pub struct Registration<T: Driver> {
-    drv: Pin<KBox<Opaque<bindings::nd_device_driver>>>,
+    raw: Pin<KBox<Opaque<RawDriver>>>,
     _driver: PhantomData<T>,
 }
 
@@ -203,31 +424,44 @@ unsafe impl<T: Driver> Send for Registration<T> {}
 unsafe impl<T: Driver> Sync for Registration<T> {}
 
 impl<T: Driver> Registration<T> {
-    /// Registers `T` with the nd bus for IO and PMEM namespaces.
+    /// Registers `T` with the nd bus for IO and PMEM namespaces, with a
+    /// write-only `format` driver attribute.
     pub fn new(module: &'static ThisModule) -> Result<Self> {
-        // SAFETY: an all-zero `nd_device_driver` is valid: pointers null,
-        // callbacks `None`, integers zero.
-        let raw: bindings::nd_device_driver = unsafe { core::mem::zeroed() };
-        let drv = KBox::pin(Opaque::new(raw), GFP_KERNEL)?;
-        let p = drv.get();
-        // SAFETY: `p` points to the pinned, not yet registered struct, which
-        // nobody else can see yet.
+        // SAFETY: all-zero is valid for these C structs: null pointers,
+        // `None` callbacks, zero integers.
+        let zeroed: RawDriver = unsafe { core::mem::zeroed() };
+        let raw = KBox::pin(Opaque::new(zeroed), GFP_KERNEL)?;
+        let p = raw.get();
+        // SAFETY: `p` points to the pinned, not yet registered struct that
+        // nobody else can see; the tables point into the same pinned
+        // allocation, which lives until `drop` unregisters the driver.
         unsafe {
-            (*p).drv.name = T::NAME.as_char_ptr();
-            (*p).type_ = (bindings::nd_driver_flags_ND_DRIVER_NAMESPACE_IO
+            (*p).format_attr.attr.name = c"format".as_ptr().cast();
+            (*p).format_attr.attr.mode = 0o200;
+            (*p).format_attr.store = Some(Adapter::<T>::format_store);
+            (*p).attrs = [&raw mut (*p).format_attr.attr, core::ptr::null_mut()];
+            (*p).group.attrs = (&raw mut (*p).attrs).cast();
+            (*p).groups = [&raw const (*p).group, core::ptr::null()];
+            (*p).drv.drv.name = T::NAME.as_char_ptr();
+            (*p).drv.drv.groups = (&raw mut (*p).groups).cast();
+            (*p).drv.type_ = (bindings::nd_driver_flags_ND_DRIVER_NAMESPACE_IO
                 | bindings::nd_driver_flags_ND_DRIVER_NAMESPACE_PMEM)
                 as kernel::ffi::c_ulong;
-            (*p).probe = Some(Adapter::<T>::probe);
-            (*p).remove = Some(Adapter::<T>::remove);
+            (*p).drv.probe = Some(Adapter::<T>::probe);
+            (*p).drv.remove = Some(Adapter::<T>::remove);
         }
-        // SAFETY: `p` is a fully initialised driver struct that stays pinned
-        // until `drop` unregisters it; the module and name outlive it.
+        // SAFETY: the struct is fully initialised and stays pinned until
+        // `drop` unregisters it; the module and name outlive it.
         to_result(unsafe {
-            bindings::__nd_driver_register(p, module.as_ptr(), T::NAME.as_char_ptr())
+            bindings::__nd_driver_register(
+                &raw mut (*p).drv,
+                module.as_ptr(),
+                T::NAME.as_char_ptr(),
+            )
         })?;
-        // INVARIANT: registered above, and `drv` is pinned.
+        // INVARIANT: registered above, and `raw` is pinned.
         Ok(Self {
-            drv,
+            raw,
             _driver: PhantomData,
         })
     }
@@ -237,6 +471,6 @@ impl<T: Driver> Drop for Registration<T> {
     fn drop(&mut self) {
         // SAFETY: registered (type invariant); after this returns the bus
         // no longer calls into it, and every bound device was removed.
-        unsafe { bindings::driver_unregister(&raw mut (*self.drv.get()).drv) };
+        unsafe { bindings::driver_unregister(&raw mut (*self.raw.get()).drv.drv) };
     }
 }

@@ -4,6 +4,8 @@
 //! kernel module compiles (no copies), so `cargo test` checks the driver's
 //! own code.
 
+#[path = "../../../drivers/nvdimm/dpmem/command.rs"]
+pub mod command;
 #[path = "../../../drivers/nvdimm/dpmem/infoblock.rs"]
 pub mod infoblock;
 #[path = "../../../drivers/nvdimm/dpmem/layout.rs"]
