@@ -75,3 +75,24 @@ namespace_of_size() {
 klog_has() {
 	dmesg | grep -qE "$1"
 }
+
+# dpmem_format ARGS...: write ARGS to dpmem's format attribute; prints the
+# write error (e.g. "File exists") and fails if the kernel refused it.
+dpmem_format() {
+	_err=$( (echo "$*" >/sys/bus/nd/drivers/dpmem/format) 2>&1) && return 0
+	echo "${_err##*: }"
+	return 1
+}
+
+# check_refused NAME ERRTEXT ARGS...: formatting with ARGS fails with ERRTEXT.
+check_refused() {
+	_name=$1 _want=$2
+	shift 2
+	if _got=$(dpmem_format "$@"); then
+		not_ok "$_name" "format '$*' succeeded"
+	elif [ "$_got" = "$_want" ]; then
+		ok "$_name"
+	else
+		not_ok "$_name" "format '$*' failed with '$_got', want '$_want'"
+	fi
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The info block on a FILE-backed nvdimm, edited from the host between
+# boots: format leaves the first 4 KiB alone, survives a reboot, and a
+# corrupt or moved block is refused with a reason and nothing written.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/guest/lib.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+img=$tmp/pmem.img
+MIB=$((1 << 20))
+
+boot() { # boot [--mem SIZE] -- guest shell snippet; output in $tmp/out
+	local args=()
+	[ "$1" = --mem ] && { args=(--mem "$2"); shift 2; }
+	"$top/scripts/guest-run" --quiet "${args[@]}" --nvdimm "$img:1G" --add "$top/tests/guest/lib.sh" \
+		--log "$tmp/out" -- sh -c ". ./lib.sh; $1" >/dev/null 2>&1
+}
+region_sum() { dd if="$img" bs=1M count=32 2>/dev/null | sha256sum; }
+poke() { printf "$2" | dd of="$img" bs=1 seek=$(($1)) conv=notrunc 2>/dev/null; }
+peek() { dd if="$img" bs=1 skip=$(($1)) count="$2" 2>/dev/null | od -An -tx1 | tr -d ' \n'; }
+
+truncate -s 1G "$img"
+# Something of the user's in the first 4 KiB and in the data area.
+head -c 4096 /dev/zero | tr '\0' 'A' | dd of="$img" conv=notrunc 2>/dev/null
+poke $((18 * MIB + 4096)) 'user data'
+first4k=$(dd if="$img" bs=4096 count=1 2>/dev/null | sha256sum)
+
+boot 'modprobe dpmem && dpmem_format namespace0.0 && [ "$(ns_driver namespace0.0)" = dpmem ]'
+check_eq "format on a FILE-backed nvdimm" "$?" 0
+check_eq "first 4 KiB untouched by format" "$(dd if="$img" bs=4096 count=1 2>/dev/null | sha256sum)" "$first4k"
+check_eq "info block signature at 4 KiB" "$(dd if="$img" bs=1 skip=4096 count=14 2>/dev/null)" DPMEM_INFO_BLK
+check_eq "data area untouched by format" "$(dd if="$img" bs=1 skip=$((18 * MIB + 4096)) count=9 2>/dev/null)" "user data"
+
+boot 'modprobe dpmem && [ "$(ns_driver namespace0.0)" = dpmem ]'
+check_eq "binds after reboot" "$?" 0
+
+# Corrupt one reserved byte: the checksum catches it.
+orig=$(peek $((4096 + 0x200)) 1)
+poke $((4096 + 0x200)) '\x5a'
+before=$(region_sum)
+boot 'modprobe dpmem; [ -z "$(ns_driver namespace0.0)" ] && dmesg | grep "dpmem namespace0.0"'
+check_eq "corrupt block: not bound" "$?" 0
+check "corrupt block: checksum mismatch logged" grep -q "info block checksum mismatch" "$tmp/out"
+check_eq "corrupt block: nothing written" "$(region_sum)" "$before"
+
+# A field corrupted with a matching checksum is caught by the field checks:
+# recompute fletcher64 on the host with the page size set to 8192.
+poke $((4096 + 0x200)) "\\x$orig"
+python3 - "$img" <<'PY'
+import struct, sys
+f = open(sys.argv[1], "r+b"); f.seek(4096); b = bytearray(f.read(4096))
+struct.pack_into("<I", b, 0x68, 8192); struct.pack_into("<Q", b, 4088, 0)
+lo = hi = 0
+for (w,) in struct.iter_unpack("<I", b):
+    lo = (lo + w) & 0xffffffff; hi = (hi + lo) & 0xffffffffffffffff
+struct.pack_into("<Q", b, 4088, ((hi << 32) | lo) & 0xffffffffffffffff)
+f.seek(4096); f.write(b)
+PY
+before=$(region_sum)
+boot 'modprobe dpmem; [ -z "$(ns_driver namespace0.0)" ] && dmesg | grep "dpmem namespace0.0"'
+check_eq "resealed bad field: not bound" "$?" 0
+check "resealed bad field: reason logged" grep -q "info block page size is 8192, expected 4096" "$tmp/out"
+check_eq "resealed bad field: nothing written" "$(region_sum)" "$before"
+
+# Put the page size back (and reseal): binds again, the data is intact.
+python3 - "$img" <<'PY'
+import struct, sys
+f = open(sys.argv[1], "r+b"); f.seek(4096); b = bytearray(f.read(4096))
+struct.pack_into("<I", b, 0x68, 4096); struct.pack_into("<Q", b, 4088, 0)
+lo = hi = 0
+for (w,) in struct.iter_unpack("<I", b):
+    lo = (lo + w) & 0xffffffff; hi = (hi + lo) & 0xffffffffffffffff
+struct.pack_into("<Q", b, 4088, ((hi << 32) | lo) & 0xffffffffffffffff)
+f.seek(4096); f.write(b)
+PY
+boot 'modprobe dpmem && [ "$(ns_driver namespace0.0)" = dpmem ]'
+check_eq "repaired block binds again" "$?" 0
+
+# More guest RAM moves the nvdimm to another physical address.
+before=$(region_sum)
+boot --mem 4G 'modprobe dpmem; [ -z "$(ns_driver namespace0.0)" ] && dmesg | grep "dpmem namespace0.0"'
+check_eq "moved namespace: not bound" "$?" 0
+check "moved namespace: reason logged" grep -q "namespace moved: formatted at 0x100000000, now at 0x" "$tmp/out"
+check_eq "moved namespace: nothing written" "$(region_sum)" "$before"
+check_eq "data area intact through it all" "$(dd if="$img" bs=1 skip=$((18 * MIB + 4096)) count=9 2>/dev/null)" "user data"
+done_testing
