@@ -12,8 +12,15 @@ echo "region0: $(cat /sys/bus/nd/devices/region0/size) bytes at $(cat /sys/bus/n
 d=$(ns_driver $ns)
 echo "$ns: $(cat /sys/bus/nd/devices/$ns/size) bytes, mode $(cat /sys/bus/nd/devices/$ns/mode), driver: ${d:-none}"
 
-say "modprobe dpmem"
+say "modprobe dpmem (an unformatted namespace is left alone)"
 modprobe dpmem
+dmesg | grep -E '] dpmem( namespace|: )' | sed 's/^/  kernel: /'
+d=$(ns_driver $ns)
+echo "$ns driver: ${d:-none}"
+
+say "echo $ns > /sys/bus/nd/drivers/dpmem/format"
+dmesg -c >/dev/null
+echo $ns >/sys/bus/nd/drivers/dpmem/format
 dmesg | grep -E '] dpmem( namespace|: )' | sed 's/^/  kernel: /'
 echo "$ns is now bound to: $(ns_driver $ns)"
 ndctl list -N 2>/dev/null | sed 's/^/  ndctl: /' || true
