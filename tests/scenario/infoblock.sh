@@ -20,6 +20,20 @@ boot() { # boot [--mem SIZE] -- guest shell snippet; output in $tmp/out
 }
 region_sum() { dd if="$img" bs=1M count=32 2>/dev/null | sha256sum; }
 poke() { printf "$2" | dd of="$img" bs=1 seek=$(($1)) conv=notrunc 2>/dev/null; }
+# set_page_size N: edit the info block's page size and recompute its
+# fletcher64, so only the driver's field checks can catch it.
+set_page_size() {
+	python3 - "$img" "$1" <<'PY'
+import struct, sys
+f = open(sys.argv[1], "r+b"); f.seek(4096); b = bytearray(f.read(4096))
+struct.pack_into("<I", b, 0x68, int(sys.argv[2])); struct.pack_into("<Q", b, 4088, 0)
+lo = hi = 0
+for (w,) in struct.iter_unpack("<I", b):
+    lo = (lo + w) & 0xffffffff; hi = (hi + lo) & 0xffffffffffffffff
+struct.pack_into("<Q", b, 4088, ((hi << 32) | lo) & 0xffffffffffffffff)
+f.seek(4096); f.write(b)
+PY
+}
 peek() { dd if="$img" bs=1 skip=$(($1)) count="$2" 2>/dev/null | od -An -tx1 | tr -d ' \n'; }
 
 truncate -s 1G "$img"
@@ -49,16 +63,7 @@ check_eq "corrupt block: nothing written" "$(region_sum)" "$before"
 # A field corrupted with a matching checksum is caught by the field checks:
 # recompute fletcher64 on the host with the page size set to 8192.
 poke $((4096 + 0x200)) "\\x$orig"
-python3 - "$img" <<'PY'
-import struct, sys
-f = open(sys.argv[1], "r+b"); f.seek(4096); b = bytearray(f.read(4096))
-struct.pack_into("<I", b, 0x68, 8192); struct.pack_into("<Q", b, 4088, 0)
-lo = hi = 0
-for (w,) in struct.iter_unpack("<I", b):
-    lo = (lo + w) & 0xffffffff; hi = (hi + lo) & 0xffffffffffffffff
-struct.pack_into("<Q", b, 4088, ((hi << 32) | lo) & 0xffffffffffffffff)
-f.seek(4096); f.write(b)
-PY
+set_page_size 8192
 before=$(region_sum)
 boot 'modprobe dpmem; [ -z "$(ns_driver namespace0.0)" ] && dmesg | grep "dpmem namespace0.0"'
 check_eq "resealed bad field: not bound" "$?" 0
@@ -66,16 +71,7 @@ check "resealed bad field: reason logged" grep -q "info block page size is 8192,
 check_eq "resealed bad field: nothing written" "$(region_sum)" "$before"
 
 # Put the page size back (and reseal): binds again, the data is intact.
-python3 - "$img" <<'PY'
-import struct, sys
-f = open(sys.argv[1], "r+b"); f.seek(4096); b = bytearray(f.read(4096))
-struct.pack_into("<I", b, 0x68, 4096); struct.pack_into("<Q", b, 4088, 0)
-lo = hi = 0
-for (w,) in struct.iter_unpack("<I", b):
-    lo = (lo + w) & 0xffffffff; hi = (hi + lo) & 0xffffffffffffffff
-struct.pack_into("<Q", b, 4088, ((hi << 32) | lo) & 0xffffffffffffffff)
-f.seek(4096); f.write(b)
-PY
+set_page_size 4096
 boot 'modprobe dpmem && [ "$(ns_driver namespace0.0)" = dpmem ]'
 check_eq "repaired block binds again" "$?" 0
 
