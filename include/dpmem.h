@@ -25,8 +25,6 @@
 struct nd_namespace_common *nvdimm_namespace_common_probe(struct device *dev);
 int devm_namespace_enable(struct device *dev, struct nd_namespace_common *ndns,
 			  resource_size_t size);
-void devm_namespace_disable(struct device *dev,
-			    struct nd_namespace_common *ndns);
 const uuid_t *nd_dev_to_uuid(struct device *dev);
 
 /* dpmem_helpers.c: shims for static inlines and macros. */

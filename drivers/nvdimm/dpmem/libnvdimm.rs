@@ -96,25 +96,42 @@ impl Namespace {
     /// (libnvdimm's badblock-aware `rw_bytes`; writes are flushed), then
     /// tears the access down again. The caller holds the device lock: it
     /// is in probe, or holds a [`NamespaceGuard`].
+    ///
+    /// The access is set up inside a devres group that is released before
+    /// returning, on success and on failure alike. `devm_namespace_enable`
+    /// can fail half way, and on the format path the device is not being
+    /// probed, so nothing else would release what it had taken (the region
+    /// would stay reserved and the next probe would find devres left over).
     pub fn with_metadata<R>(
         &self,
         size: u64,
         f: impl FnOnce(&Metadata<'_>) -> Result<R>,
     ) -> Result<R> {
+        let dev = self.as_raw();
         // SAFETY: the device is a live namespace (type invariant).
-        let ndns = unsafe { bindings::dpmem_to_ndns(self.as_raw()) };
-        // SAFETY: `ndns` belongs to `self`, locked by the caller; the
-        // resources are released by `devm_namespace_disable` below, before
-        // the lock is dropped, so none outlive this call.
-        to_result(unsafe { bindings::devm_namespace_enable(self.as_raw(), ndns, size) })?;
-        let md = Metadata {
-            ndns,
-            size,
-            _ns: PhantomData,
+        let ndns = unsafe { bindings::dpmem_to_ndns(dev) };
+        // SAFETY: `dev` is live and locked by the caller; a null id asks
+        // devres to make one.
+        let group = unsafe {
+            bindings::devres_open_group(dev, core::ptr::null_mut(), bindings::GFP_KERNEL)
         };
-        let r = f(&md);
-        // SAFETY: enabled above by this function on the same device.
-        unsafe { bindings::devm_namespace_disable(self.as_raw(), ndns) };
+        if group.is_null() {
+            return Err(ENOMEM);
+        }
+        // SAFETY: `ndns` belongs to `dev`, locked by the caller; whatever it
+        // acquires is in `group`, released below before the lock is dropped.
+        let r =
+            to_result(unsafe { bindings::devm_namespace_enable(dev, ndns, size) }).and_then(|()| {
+                let md = Metadata {
+                    ndns,
+                    size,
+                    _ns: PhantomData,
+                };
+                f(&md)
+            });
+        // SAFETY: `group` was opened above on `dev`; releasing it unmaps the
+        // namespace head, frees the badblocks and releases the region.
+        unsafe { bindings::devres_release_group(dev, group) };
         r
     }
 
