@@ -11,7 +11,11 @@
 #ifndef _DPMEM_H
 #define _DPMEM_H
 
+#include <linux/badblocks.h>
+#include <linux/bio.h>
+#include <linux/blkdev.h>
 #include <linux/device.h>
+#include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/libnvdimm.h>
 #include <linux/nd.h>
@@ -26,6 +30,33 @@ struct nd_namespace_common *nvdimm_namespace_common_probe(struct device *dev);
 int devm_namespace_enable(struct device *dev, struct nd_namespace_common *ndns,
 			  resource_size_t size);
 const uuid_t *nd_dev_to_uuid(struct device *dev);
+void nvdimm_badblocks_populate(struct nd_region *nd_region,
+			       struct badblocks *bb, const struct range *range);
+void nvdimm_check_and_set_ro(struct gendisk *disk);
+long nvdimm_clear_poison(struct device *dev, phys_addr_t phys,
+			 unsigned int len);
+
+/*
+ * Kernel constants bindgen cannot evaluate (casts to __bitwise types, or
+ * config-dependent macros), as enumerators so their values come from the
+ * headers of the kernel being built against.
+ */
+enum {
+	DPMEM_BLK_FEAT_WRITE_CACHE = (__force unsigned int)BLK_FEAT_WRITE_CACHE,
+	DPMEM_BLK_FEAT_FUA = (__force unsigned int)BLK_FEAT_FUA,
+	DPMEM_BLK_FEAT_SYNCHRONOUS = (__force unsigned int)BLK_FEAT_SYNCHRONOUS,
+	DPMEM_BLK_FEAT_IO_STAT = (__force unsigned int)BLK_FEAT_IO_STAT,
+	DPMEM_BLK_FEAT_DAX = (__force unsigned int)BLK_FEAT_DAX,
+	DPMEM_BLK_STS_OK = (__force unsigned int)BLK_STS_OK,
+	DPMEM_BLK_STS_NOTSUPP = (__force unsigned int)BLK_STS_NOTSUPP,
+	DPMEM_BLK_STS_IOERR = (__force unsigned int)BLK_STS_IOERR,
+	DPMEM_REQ_OP_MASK = (__force unsigned int)REQ_OP_MASK,
+	DPMEM_REQ_PREFLUSH = (__force unsigned int)REQ_PREFLUSH,
+	DPMEM_REQ_FUA = (__force unsigned int)REQ_FUA,
+	DPMEM_NVDIMM_FLUSH_ASYNC = NVDIMM_FLUSH_ASYNC,
+	DPMEM_MEMREMAP_PMEM = ARCH_MEMREMAP_PMEM,
+	DPMEM_SECTOR_SHIFT = SECTOR_SHIFT,
+};
 
 /* dpmem_helpers.c: shims for static inlines and macros. */
 void *dpmem_dev_get_drvdata(const struct device *dev);
@@ -44,6 +75,9 @@ bool dpmem_bus_match(const struct device_driver *drv, struct device *dev);
 struct device *dpmem_bus_find_device_by_name(const struct device_driver *drv,
 					     const char *name);
 bool dpmem_is_err(const void *ptr);
+void *dpmem_bvec_virt(struct page *page, unsigned int offset);
+int dpmem_dev_to_node(struct device *dev);
+void dpmem_sysfs_notify_badblocks(struct gendisk *disk);
 long dpmem_ptr_err(const void *ptr);
 
 /* KUnit reporting for Rust test cases (KUNIT_FAIL is a macro). */

@@ -4,7 +4,9 @@
  * inline functions and macros of the kernel headers. Nothing else belongs
  * here; all logic is in Rust.
  */
+#include <linux/blkdev.h>
 #include <linux/err.h>
+#include <linux/mm.h>
 #include <linux/nd.h>
 #include <linux/uuid.h>
 #include <kunit/test.h>
@@ -103,6 +105,31 @@ bool dpmem_is_err(const void *ptr)
 long dpmem_ptr_err(const void *ptr)
 {
 	return PTR_ERR(ptr);
+}
+
+/*
+ * The data path copies whole multi-page bvecs through the direct map, which
+ * needs every page to have a permanent kernel address.
+ */
+#ifdef CONFIG_HIGHMEM
+#error "dpmem needs a kernel without HIGHMEM"
+#endif
+
+/* Kernel address of byte @offset of a (multi-page) bvec starting at @page. */
+void *dpmem_bvec_virt(struct page *page, unsigned int offset)
+{
+	return page_address(page) + offset;
+}
+
+int dpmem_dev_to_node(struct device *dev)
+{
+	return dev_to_node(dev);
+}
+
+/* Wakes pollers of /sys/block/<disk>/badblocks after poison was cleared. */
+void dpmem_sysfs_notify_badblocks(struct gendisk *disk)
+{
+	sysfs_notify(&disk_to_dev(disk)->kobj, NULL, "badblocks");
 }
 
 void dpmem_kunit_fail(struct kunit *test, const char *file, int line,

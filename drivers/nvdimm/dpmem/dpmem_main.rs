@@ -10,18 +10,25 @@
 //! `naming`).
 
 pub mod bindings;
+pub mod block;
 pub mod command;
 pub mod infoblock;
+pub mod io;
 #[cfg(CONFIG_KUNIT)]
 pub mod kunit;
 pub mod layout;
 pub mod libnvdimm;
 pub mod naming;
+pub mod pmem;
 
+use block::{Badblocks, Disk, DiskParams, DiskVTable, Features};
+use core::sync::atomic::{AtomicU64, Ordering};
 use infoblock::{DecodeError, Foreign, InfoBlock};
+use io::PmemIo;
 use kernel::{c_str, prelude::*};
 use layout::{LayoutError, INFO_OFFSET};
-use libnvdimm::{DriverHandle, Namespace, NamespaceResource};
+use libnvdimm::{DriverHandle, Namespace, NamespaceResource, SysfsOut};
+use pmem::{MemClaim, Mapping};
 
 module! {
     type: DpmemModule,
@@ -31,12 +38,36 @@ module! {
     license: "GPL",
 }
 
+/// The block device operations of every dpmem disk. `THIS_MODULE` as owner
+/// keeps the module loaded while any disk is open.
+static DISK_VTABLE: DiskVTable<PmemIo> = DiskVTable::new(&THIS_MODULE);
+
 /// State of one bound namespace; dropped on unbind.
+///
+/// Field order is teardown order: the disk goes first (`del_gendisk` waits
+/// for bios in flight, then the data mapping is unmapped), the claim on the
+/// physical range last.
 pub struct Binding {
+    _disk: Disk<PmemIo>,
+    _claim: MemClaim,
     resource: NamespaceResource,
     disk_name: naming::DiskName,
     info: InfoBlock,
+    /// Descriptor chunks whose struct pages are initialised (none until DAX
+    /// maps the data area).
+    chunks_initialised: AtomicU64,
 }
+
+/// Attributes under `/sys/bus/nd/devices/namespaceX.Y/dpmem/`.
+const ATTRS: [&CStr; 7] = [
+    c_str!("data_offset"),
+    c_str!("data_size"),
+    c_str!("descriptor_bytes"),
+    c_str!("placement"),
+    c_str!("chunks_total"),
+    c_str!("chunks_initialised"),
+    c_str!("uuid"),
+];
 
 /// `-EOPNOTSUPP`, which the 6.12 kernel crate does not name.
 fn eopnotsupp() -> Error {
@@ -167,6 +198,118 @@ fn read_info_block(ns: &Namespace) -> Result<KBox<[u8; infoblock::BLOCK_SIZE]>> 
     Ok(block)
 }
 
+/// Formats a uuid the usual way (8-4-4-4-12 lowercase hex).
+struct Uuid<'a>(&'a [u8; 16]);
+
+impl core::fmt::Display for Uuid<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for (i, b) in self.0.iter().enumerate() {
+            if matches!(i, 4 | 6 | 8 | 10) {
+                f.write_str("-")?;
+            }
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Claims and maps the data area of a validated namespace and registers
+/// its block device.
+fn attach_disk(
+    ns: &Namespace,
+    resource: NamespaceResource,
+    disk_name: naming::DiskName,
+    info: InfoBlock,
+) -> Result<Pin<KBox<Binding>>> {
+    let l = &info.layout;
+    let region = ns.region()?;
+    let fua = region.has_flush().unwrap_or_else(|_| {
+        ns_log!(ns, Warning, "unable to guarantee persistence of writes\n");
+        false
+    });
+    let claim = ns.claim(resource.start, resource.size).inspect_err(|_| {
+        ns_log!(
+            ns,
+            Err,
+            "could not reserve {:#x}-{:#x}: busy\n",
+            resource.start,
+            resource.start + resource.size - 1
+        )
+    })?;
+    let data_phys = resource.start + l.data_offset;
+    let map = Mapping::new(&claim, data_phys, l.data_size).inspect_err(|e| {
+        ns_log!(ns, Err, "cannot map the data area: error {}\n", e.to_errno())
+    })?;
+
+    // Known poison: in the data area it fails reads of those sectors (and
+    // is listed in /sys/block/<disk>/badblocks); in the reservation it
+    // would hit the info block or the descriptors.
+    let badblocks = Badblocks::new()?;
+    region.load_badblocks(&badblocks, data_phys, l.data_size);
+    if badblocks.count() > 0 {
+        ns_log!(
+            ns,
+            Warning,
+            "{} bad range(s) in the data area; reads there fail until rewritten\n",
+            badblocks.count()
+        );
+    }
+    let reserved = Badblocks::new()?;
+    region.load_badblocks(&reserved, resource.start, l.data_offset);
+    if reserved.count() > 0 {
+        ns_log!(
+            ns,
+            Warning,
+            "{} bad range(s) inside the reservation (info block and descriptors, first {} MiB)\n",
+            reserved.count(),
+            l.data_offset >> 20
+        );
+    }
+    drop(reserved);
+
+    let mut features = Features::WRITE_CACHE | Features::SYNCHRONOUS;
+    if fua {
+        features = features | Features::FUA;
+    }
+    let params = DiskParams {
+        name: disk_name.as_str(),
+        capacity: l.data_size,
+        logical_block_size: 512,
+        physical_block_size: layout::PAGE_SIZE as u32,
+        features,
+        node: ns.numa_node(),
+    };
+    let io = KBox::pin(
+        PmemIo {
+            map,
+            region,
+            badblocks,
+        },
+        GFP_KERNEL,
+    )?;
+    let mut disk = Disk::new(&DISK_VTABLE, &params, io)?;
+    ns.add_disk(&mut disk).inspect_err(|e| {
+        ns_log!(
+            ns,
+            Err,
+            "cannot add disk {}: error {}\n",
+            disk_name.as_str(),
+            e.to_errno()
+        )
+    })?;
+    Ok(KBox::pin(
+        Binding {
+            _disk: disk,
+            _claim: claim,
+            resource,
+            disk_name,
+            info,
+            chunks_initialised: AtomicU64::new(0),
+        },
+        GFP_KERNEL,
+    )?)
+}
+
 struct DpmemDriver;
 
 impl libnvdimm::Driver for DpmemDriver {
@@ -186,7 +329,8 @@ impl libnvdimm::Driver for DpmemDriver {
             log_decode_error(ns, &e);
             decode_errno(&e)
         })?;
-        let l = &info.layout;
+        let binding = attach_disk(ns, resource, disk_name, info)?;
+        let l = &binding.info.layout;
         ns_log!(
             ns,
             Info,
@@ -194,7 +338,7 @@ impl libnvdimm::Driver for DpmemDriver {
             resource.start,
             resource.start + resource.size.saturating_sub(1),
             resource.size >> 20,
-            disk_name.as_str(),
+            binding.disk_name.as_str(),
             l.data_size >> 20,
             l.data_offset >> 20,
             l.chunks(),
@@ -202,14 +346,7 @@ impl libnvdimm::Driver for DpmemDriver {
             l.overhead_ppm() / 10_000,
             l.overhead_ppm() % 10_000
         );
-        Ok(KBox::pin(
-            Binding {
-                resource,
-                disk_name,
-                info,
-            },
-            GFP_KERNEL,
-        )?)
+        Ok(binding)
     }
 
     fn format(drv: &DriverHandle, input: &[u8]) -> Result {
@@ -284,6 +421,24 @@ impl libnvdimm::Driver for DpmemDriver {
             );
         }
         drv.attach(&ns_ref)
+    }
+
+    const ATTR_GROUP: &'static CStr = c_str!("dpmem");
+    const ATTRS: &'static [&'static CStr] = &ATTRS;
+
+    fn show(b: &Binding, index: usize, out: &mut SysfsOut) -> Result {
+        let l = &b.info.layout;
+        match index {
+            0 => emit!(out, "{}\n", l.data_offset),
+            1 => emit!(out, "{}\n", l.data_size),
+            2 => emit!(out, "{}\n", l.desc_size()),
+            3 => emit!(out, "{}\n", l.placement.name()),
+            4 => emit!(out, "{}\n", l.chunks()),
+            5 => emit!(out, "{}\n", b.chunks_initialised.load(Ordering::Relaxed)),
+            6 => emit!(out, "{}\n", Uuid(&b.info.uuid)),
+            _ => return Err(EINVAL),
+        }
+        Ok(())
     }
 
     fn remove(ns: &Namespace, data: Pin<KBox<Binding>>) {

@@ -6,6 +6,8 @@
 //! C header: [`include/linux/nd.h`](srctree/include/linux/nd.h)
 
 use crate::bindings;
+use crate::block;
+use crate::pmem::{MemClaim, Region};
 use core::fmt;
 use core::marker::PhantomData;
 use kernel::error::to_result;
@@ -162,6 +164,33 @@ impl Namespace {
         (!p.is_null()).then(|| unsafe { CStr::from_char_ptr(p) })
     }
 
+    /// The nvdimm region the namespace belongs to.
+    pub fn region(&self) -> Result<Region> {
+        // SAFETY: the device is a live namespace (type invariant).
+        unsafe { Region::of_namespace(self.as_raw()) }
+    }
+
+    /// Claims `[start, start + len)` of physical memory in the namespace's
+    /// name (`request_mem_region`); EBUSY if it is taken.
+    pub fn claim(&self, start: u64, len: u64) -> Result<MemClaim> {
+        // SAFETY: the device is live (type invariant).
+        unsafe { MemClaim::new(self.as_raw(), start, len) }
+    }
+
+    /// NUMA node of the namespace.
+    pub fn numa_node(&self) -> i32 {
+        // SAFETY: the device is live (type invariant).
+        unsafe { bindings::dpmem_dev_to_node(self.as_raw()) }
+    }
+
+    /// Registers `disk` with the block layer as a child of this namespace,
+    /// so `ndctl list` shows it as the namespace's block device.
+    pub fn add_disk<T: block::Operations>(&self, disk: &mut block::Disk<T>) -> Result {
+        // SAFETY: the device is live; `device_add_disk` takes its own
+        // reference on the parent, held until the disk is deleted.
+        unsafe { disk.add(self.as_raw()) }
+    }
+
     /// Logs a message prefixed with `dpmem <device>:`, like `dev_err()` of
     /// a bound device prints. Not `_dev_printk`: that prefixes with the
     /// bus name while the namespace is not bound to us (format path).
@@ -218,6 +247,41 @@ impl Metadata<'_> {
         // `rw_bytes` takes a mutable pointer but only reads from it on write.
         self.rw(offset, buf.as_ptr().cast_mut(), buf.len(), true)
     }
+}
+
+/// The buffer of a sysfs `show` call.
+///
+/// # Invariants
+///
+/// `buf` is the page sysfs passed to `show`; `len` bytes of it are used.
+pub struct SysfsOut {
+    buf: *mut kernel::ffi::c_char,
+    len: i32,
+}
+
+impl SysfsOut {
+    /// Appends formatted text (truncated at the page end, as `sysfs_emit`).
+    pub fn emit(&mut self, args: fmt::Arguments<'_>) {
+        // SAFETY: `buf` is the sysfs page (type invariant) and `len` is
+        // within it; `%pA` formats `args` during the call only.
+        let n = unsafe {
+            bindings::sysfs_emit_at(
+                self.buf,
+                self.len,
+                c"%pA".as_ptr().cast(),
+                core::ptr::from_ref(&args).cast::<core::ffi::c_void>(),
+            )
+        };
+        self.len += n;
+    }
+}
+
+/// `emit!(out, "...", args)`: formatted output for a sysfs `show`.
+#[macro_export]
+macro_rules! emit {
+    ($out:expr, $($arg:tt)*) => {
+        $out.emit(format_args!($($arg)*))
+    };
 }
 
 /// A reference to a namespace device found on the nd bus.
@@ -337,6 +401,15 @@ pub trait Driver {
     /// Handles a write to `/sys/bus/nd/drivers/NAME/format`.
     fn format(drv: &DriverHandle, input: &[u8]) -> Result;
 
+    /// Name of the attribute directory under each bound namespace.
+    const ATTR_GROUP: &'static CStr;
+
+    /// Read-only attributes in that directory (at most [`MAX_DEV_ATTRS`]).
+    const ATTRS: &'static [&'static CStr];
+
+    /// Shows attribute `ATTRS[index]` of a bound namespace.
+    fn show(data: &Self::Data, index: usize, out: &mut SysfsOut) -> Result;
+
     /// Called when the namespace is unbound; dropping `data` releases it.
     fn remove(ns: &Namespace, data: Pin<KBox<Self::Data>>) {
         let _ = ns;
@@ -391,6 +464,37 @@ impl<T: Driver> Adapter<T> {
 impl<T: Driver> Adapter<T> {
     /// # Safety
     ///
+    /// Called by sysfs for one of the attributes set up by
+    /// [`Registration::new`] on a namespace bound to us, with `buf` a page.
+    /// The driver core creates them after `probe` succeeded and removes
+    /// them before `remove`, so drvdata is ours throughout.
+    unsafe extern "C" fn show(
+        dev: *mut bindings::device,
+        attr: *mut bindings::device_attribute,
+        buf: *mut kernel::ffi::c_char,
+    ) -> isize {
+        // SAFETY: every attribute of the group is an `IndexedAttr`.
+        let ia = unsafe { kernel::container_of!(attr, IndexedAttr, attr) };
+        // SAFETY: as above; the index was set at registration.
+        let index = unsafe { (*ia).index };
+        // SAFETY: `dev` is live while its attribute is being read.
+        let ptr = unsafe { bindings::dpmem_dev_get_drvdata(dev) };
+        if ptr.is_null() {
+            return ENXIO.to_errno() as isize;
+        }
+        // SAFETY: drvdata is our `Pin<KBox<T::Data>>` while bound (see the
+        // function's contract); it is only borrowed.
+        let data = unsafe { <Pin<KBox<T::Data>> as ForeignOwnable>::borrow(ptr) };
+        // INVARIANT: `buf` is the sysfs page.
+        let mut out = SysfsOut { buf, len: 0 };
+        match T::show(&data, index, &mut out) {
+            Ok(()) => out.len as isize,
+            Err(e) => e.to_errno() as isize,
+        }
+    }
+
+    /// # Safety
+    ///
     /// Called by sysfs for the `format` attribute of our registered driver,
     /// with `buf` valid for `count` bytes.
     unsafe extern "C" fn format_store(
@@ -412,6 +516,16 @@ impl<T: Driver> Adapter<T> {
     }
 }
 
+/// Most attributes a [`Driver`] may show per bound namespace.
+pub const MAX_DEV_ATTRS: usize = 8;
+
+/// A device attribute that knows its index in [`Driver::ATTRS`].
+#[repr(C)]
+struct IndexedAttr {
+    attr: bindings::device_attribute,
+    index: usize,
+}
+
 /// The driver struct and its sysfs attribute tables, pinned together.
 #[repr(C)]
 struct RawDriver {
@@ -420,6 +534,10 @@ struct RawDriver {
     attrs: [*mut bindings::attribute; 2],
     group: bindings::attribute_group,
     groups: [*const bindings::attribute_group; 2],
+    dev_attrs: [IndexedAttr; MAX_DEV_ATTRS],
+    dev_attr_ptrs: [*mut bindings::attribute; MAX_DEV_ATTRS + 1],
+    dev_group: bindings::attribute_group,
+    dev_groups: [*const bindings::attribute_group; 2],
 }
 
 /// A registered nd bus driver; unregistered on drop (which unbinds every
@@ -442,8 +560,12 @@ unsafe impl<T: Driver> Sync for Registration<T> {}
 
 impl<T: Driver> Registration<T> {
     /// Registers `T` with the nd bus for IO and PMEM namespaces, with a
-    /// write-only `format` driver attribute.
+    /// write-only `format` driver attribute and `T::ATTRS` under each bound
+    /// namespace.
     pub fn new(module: &'static ThisModule) -> Result<Self> {
+        if T::ATTRS.len() > MAX_DEV_ATTRS {
+            return Err(EINVAL);
+        }
         // SAFETY: all-zero is valid for these C structs: null pointers,
         // `None` callbacks, zero integers.
         let zeroed: RawDriver = unsafe { core::mem::zeroed() };
@@ -461,6 +583,18 @@ impl<T: Driver> Registration<T> {
             (*p).groups = [&raw const (*p).group, core::ptr::null()];
             (*p).drv.drv.name = T::NAME.as_char_ptr();
             (*p).drv.drv.groups = (&raw mut (*p).groups).cast();
+            for (i, name) in T::ATTRS.iter().enumerate() {
+                let a = &raw mut (*p).dev_attrs[i];
+                (*a).index = i;
+                (*a).attr.attr.name = name.as_char_ptr();
+                (*a).attr.attr.mode = 0o444;
+                (*a).attr.show = Some(Adapter::<T>::show);
+                (*p).dev_attr_ptrs[i] = &raw mut (*a).attr.attr;
+            }
+            (*p).dev_group.name = T::ATTR_GROUP.as_char_ptr();
+            (*p).dev_group.attrs = (&raw mut (*p).dev_attr_ptrs).cast();
+            (*p).dev_groups = [&raw const (*p).dev_group, core::ptr::null()];
+            (*p).drv.drv.dev_groups = (&raw mut (*p).dev_groups).cast();
             (*p).drv.type_ = (bindings::nd_driver_flags_ND_DRIVER_NAMESPACE_IO
                 | bindings::nd_driver_flags_ND_DRIVER_NAMESPACE_PMEM)
                 as kernel::ffi::c_ulong;
