@@ -25,6 +25,29 @@ dmesg | grep -E '] dpmem( namespace|: )' | sed 's/^/  kernel: /'
 echo "$ns is now bound to: $(ns_driver $ns)"
 ndctl list -N 2>/dev/null | sed 's/^/  ndctl: /' || true
 
+say "The block device: the namespace minus the reservation"
+a=/sys/bus/nd/devices/$ns/dpmem
+size=$(cat /sys/bus/nd/devices/$ns/size)
+echo "  /dev/dpmem0: $(blockdev --getsize64 /dev/dpmem0) bytes ($(($(blockdev --getsize64 /dev/dpmem0) >> 20)) MiB)"
+echo "  reservation: $(cat $a/data_offset) bytes at the head = 8 KiB info + $(cat $a/descriptor_bytes) bytes of descriptors (+ alignment)"
+echo "               $(awk "BEGIN{printf \"%.4f\", 100 * $(cat $a/data_offset) / $size}") % of the namespace; 64 bytes per 4 KiB page = 1.5625 %"
+echo "  descriptor chunks: $(cat $a/chunks_total) x 2 MiB ($(cat $a/placement) placement), initialised so far: $(cat $a/chunks_initialised)"
+for f in $a/*; do echo "  $f = $(cat $f)"; done
+
+say "mkfs.ext4 + mount, write a file, remount, read it back"
+mkfs.ext4 -q -F -b 4096 /dev/dpmem0
+mount /dev/dpmem0 /mnt
+head -c 16777216 /dev/urandom >/tmp/file
+cp /tmp/file /mnt/file
+sum1=$(md5sum </tmp/file)
+umount /mnt
+mount /dev/dpmem0 /mnt
+sum2=$(md5sum </mnt/file)
+echo "  written md5 ${sum1%% *}, read back md5 ${sum2%% *}"
+[ "$sum1" = "$sum2" ] && echo "  same data after remount"
+df -h /mnt | sed 's/^/  df: /'
+umount /mnt
+
 say "rmmod dpmem"
 rmmod dpmem
 dmesg | grep -E 'dpmem.*released' | sed 's/^/  kernel: /'

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # guest-args: --nvdimm 1G --nvdimm 2G
 #
-# Two namespaces at once: each gets its own binding and disk name.
+# Two namespaces at once: each gets its own binding, disk name and data.
 . ./lib.sh
 
 check "modprobe dpmem" modprobe dpmem
@@ -14,6 +14,19 @@ check_eq "dpmem binds the 1 GiB namespace" "$(ns_driver "$small")" dpmem
 check_eq "dpmem binds the 2 GiB namespace" "$(ns_driver "$big")" dpmem
 check "1 GiB binding logged" klog_has "dpmem $small: bound: .*, 1024 MiB, disk dpmem.*data 1006 MiB at offset 18 MiB"
 check "2 GiB binding logged" klog_has "dpmem $big: bound: .*, 2048 MiB, disk dpmem.*data 2014 MiB at offset 34 MiB"
+sdisk=$(ls "/sys/bus/nd/devices/$small/block/")
+bdisk=$(ls "/sys/bus/nd/devices/$big/block/")
+disk_for() { # namespaceR.0 -> dpmemR, namespaceR.N -> dpmemR.N
+	_r=${1#namespace}
+	case $_r in *.0) echo "dpmem${_r%.0}" ;; *) echo "dpmem$_r" ;; esac
+}
+check_eq "1 GiB disk named after its namespace" "$sdisk" "$(disk_for "$small")"
+check_eq "2 GiB disk named after its namespace" "$bdisk" "$(disk_for "$big")"
+check_eq "1 GiB disk capacity" "$(blockdev --getsize64 /dev/$sdisk)" $((1006 << 20))
+check_eq "2 GiB disk capacity" "$(blockdev --getsize64 /dev/$bdisk)" $((2014 << 20))
+job="--direct=1 --ioengine=psync --bs=64k --rw=write --size=64m --verify=crc32c --verify_fatal=1"
+check "fio on both disks at once" fio --name=s --filename=/dev/$sdisk $job --name=b --filename=/dev/$bdisk $job --offset=1g
+check "each disk kept its own data" fio --name=s --filename=/dev/$sdisk $job --verify_only --name=b --filename=/dev/$bdisk $job --offset=1g --verify_only
 check "rmmod dpmem" rmmod dpmem
 check_eq "1 GiB namespace released" "$(ns_driver "$small")" ""
 check_eq "2 GiB namespace released" "$(ns_driver "$big")" ""

@@ -147,7 +147,9 @@ impl Badblocks {
         let sectors = i32::try_from(sectors).unwrap_or(i32::MAX);
         let (mut first, mut num) = (0u64, 0i32);
         // SAFETY: initialised (type invariant); the out-parameters are ours.
-        unsafe { bindings::badblocks_check(self.as_raw(), sector, sectors, &mut first, &mut num) != 0 }
+        unsafe {
+            bindings::badblocks_check(self.as_raw(), sector, sectors, &mut first, &mut num) != 0
+        }
     }
 
     /// Forgets bad sectors that were repaired.
@@ -502,13 +504,8 @@ impl<T: Operations> Disk<T> {
         lim.max_hw_sectors = u32::MAX;
         lim.features = params.features.0;
         // SAFETY: `lim` is initialised; the lock class key is static.
-        let disk = unsafe {
-            bindings::__blk_alloc_disk(
-                &mut lim,
-                params.node,
-                DISK_LOCK_CLASS.0.get(),
-            )
-        };
+        let disk =
+            unsafe { bindings::__blk_alloc_disk(&mut lim, params.node, DISK_LOCK_CLASS.0.get()) };
         // SAFETY: IS_ERR only looks at the value.
         if unsafe { bindings::dpmem_is_err(disk.cast()) } {
             // SAFETY: as above.

@@ -28,7 +28,7 @@ use io::PmemIo;
 use kernel::{c_str, prelude::*};
 use layout::{LayoutError, INFO_OFFSET};
 use libnvdimm::{DriverHandle, Namespace, NamespaceResource, SysfsOut};
-use pmem::{MemClaim, Mapping};
+use pmem::{Mapping, MemClaim};
 
 module! {
     type: DpmemModule,
@@ -238,7 +238,12 @@ fn attach_disk(
     })?;
     let data_phys = resource.start + l.data_offset;
     let map = Mapping::new(&claim, data_phys, l.data_size).inspect_err(|e| {
-        ns_log!(ns, Err, "cannot map the data area: error {}\n", e.to_errno())
+        ns_log!(
+            ns,
+            Err,
+            "cannot map the data area: error {}\n",
+            e.to_errno()
+        )
     })?;
 
     // Known poison: in the data area it fails reads of those sectors (and
@@ -445,10 +450,10 @@ impl libnvdimm::Driver for DpmemDriver {
         ns_log!(
             ns,
             Info,
-            "released {} ({} MiB, uuid {:02x?})\n",
+            "released {} ({} MiB, uuid {})\n",
             data.disk_name.as_str(),
             data.resource.size >> 20,
-            data.info.uuid
+            Uuid(&data.info.uuid)
         );
     }
 }

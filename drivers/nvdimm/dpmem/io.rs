@@ -47,7 +47,10 @@ impl PmemIo {
 
     fn read(&self, seg: &Segment<'_>) -> Result<(), Status> {
         let off = self.offset_of(seg)?;
-        if self.badblocks.is_bad(seg.sector(), Self::sectors(seg.len())) {
+        if self
+            .badblocks
+            .is_bad(seg.sector(), Self::sectors(seg.len()))
+        {
             return Err(Status::IOERR);
         }
         self.map.read_into(off, seg).map_err(|_| Status::IOERR)
@@ -55,7 +58,10 @@ impl PmemIo {
 
     fn write(&self, bio: &Bio<'_>, seg: &Segment<'_>) -> Result<(), Status> {
         let off = self.offset_of(seg)?;
-        if self.badblocks.is_bad(seg.sector(), Self::sectors(seg.len())) {
+        if self
+            .badblocks
+            .is_bad(seg.sector(), Self::sectors(seg.len()))
+        {
             self.clear_poison(bio, seg.sector(), off, seg.len())?;
         }
         self.map.write_from(off, seg).map_err(|_| Status::IOERR)

@@ -54,8 +54,8 @@ impl Region {
         // it is registered.
         let region_dev = NonNull::new(unsafe { (*ns_dev.as_ptr()).parent }).ok_or(ENODEV)?;
         // SAFETY: `region_dev` is a live region device.
-        let region = NonNull::new(unsafe { bindings::to_nd_region(region_dev.as_ptr()) })
-            .ok_or(ENODEV)?;
+        let region =
+            NonNull::new(unsafe { bindings::to_nd_region(region_dev.as_ptr()) }).ok_or(ENODEV)?;
         // SAFETY: both devices are live; the references are dropped in
         // `drop`.
         unsafe {
@@ -249,7 +249,11 @@ impl Mapping {
         let size = usize::try_from(len).map_err(|_| EINVAL)?;
         // SAFETY: maps a claimed, non-RAM physical range; no other effect.
         let virt = unsafe {
-            bindings::memremap(phys, size, bindings::DPMEM_MEMREMAP_PMEM as kernel::ffi::c_ulong)
+            bindings::memremap(
+                phys,
+                size,
+                bindings::DPMEM_MEMREMAP_PMEM as kernel::ffi::c_ulong,
+            )
         };
         let virt = NonNull::new(virt.cast::<u8>()).ok_or(ENOMEM)?;
         // INVARIANT: mapped above.
@@ -287,9 +291,7 @@ impl Mapping {
         let dst = self.at(offset, seg.len())?;
         // SAFETY: `dst` is mapped for `len` bytes (checked); the segment's
         // memory is valid while its bio is in flight (`Segment` invariant).
-        unsafe {
-            bindings::__memcpy_flushcache(dst.cast(), seg.addr().cast(), seg.len() as usize)
-        };
+        unsafe { bindings::__memcpy_flushcache(dst.cast(), seg.addr().cast(), seg.len() as usize) };
         Ok(())
     }
 
