@@ -14,7 +14,7 @@ export KDIR
 
 KMAKE = $(MAKE) -C $(KDIR) M=$(MODDIR) LLVM=1 $(if $(CLIPPY),CLIPPY=1)
 
-.PHONY: all module modules kernel setup check demo clippy host-test clean help
+.PHONY: all module modules kernel setup check demo clippy host-test fuzz clean help
 
 all: module
 
@@ -26,6 +26,7 @@ help:
 	@echo "make setup       install the toolchain (Debian 12)"
 	@echo "make kernel      build the cached test kernel"
 	@echo "make host-test   cargo tests of the pure logic"
+	@echo "make fuzz        fuzz the info-block decoder and format parser (FUZZ_SECONDS=600 each)"
 
 setup:
 	bash scripts/setup
@@ -40,6 +41,10 @@ module modules:
 
 clippy:
 	+$(MAKE) module CLIPPY=1
+
+fuzz:
+	bash scripts/setup
+	scripts/fuzz --seconds $(or $(FUZZ_SECONDS),600)
 
 host-test:
 	cd tests/host && cargo test --quiet
