@@ -10,6 +10,8 @@ void dpmem_kunit_disk_names(struct kunit *test);
 void dpmem_kunit_namespace_ids(struct kunit *test);
 void dpmem_kunit_info_block(struct kunit *test);
 void dpmem_kunit_layout_table(struct kunit *test);
+void dpmem_kunit_bio_segments(struct kunit *test);
+void dpmem_kunit_blk_status(struct kunit *test);
 
 static struct kunit_case dpmem_naming_cases[] = {
 	KUNIT_CASE(dpmem_kunit_disk_names),
@@ -33,4 +35,15 @@ static struct kunit_suite dpmem_format_suite = {
 	.test_cases = dpmem_format_cases,
 };
 
-kunit_test_suites(&dpmem_naming_suite, &dpmem_format_suite);
+static struct kunit_case dpmem_block_cases[] = {
+	KUNIT_CASE(dpmem_kunit_bio_segments),
+	KUNIT_CASE(dpmem_kunit_blk_status),
+	{}
+};
+
+static struct kunit_suite dpmem_block_suite = {
+	.name = "dpmem_block",
+	.test_cases = dpmem_block_cases,
+};
+
+kunit_test_suites(&dpmem_naming_suite, &dpmem_format_suite, &dpmem_block_suite);

@@ -262,3 +262,105 @@ pub extern "C" fn dpmem_kunit_layout_table(test: *mut bindings::kunit) {
     kexpect!(t, Layout::compute(Placement::Head, 0, 2 << 20).is_err());
     kexpect!(t, Layout::compute(Placement::Head, 4096, 1 << 30).is_err());
 }
+
+/// The bio segment iterator (a Rust re-implementation of
+/// `bio_for_each_bvec`) walks multi-page bvecs from wherever the bio's
+/// iterator stands, and stops at its size.
+#[no_mangle]
+pub extern "C" fn dpmem_kunit_bio_segments(test: *mut bindings::kunit) {
+    use crate::block::{Bio, Segment};
+    use kernel::page::Page;
+    // INVARIANT: KUnit passes the running test.
+    let t = Test(test);
+    let pages = [
+        Page::alloc_page(GFP_KERNEL),
+        Page::alloc_page(GFP_KERNEL),
+        Page::alloc_page(GFP_KERNEL),
+    ];
+    let [Ok(a), Ok(b), Ok(c)] = &pages else {
+        kexpect!(t, false);
+        return;
+    };
+    // The middle bvec spans two pages' worth: only addresses are compared,
+    // nothing is dereferenced.
+    let vecs = [
+        bindings::bio_vec {
+            bv_page: a.as_ptr(),
+            bv_len: 3584,
+            bv_offset: 512,
+        },
+        bindings::bio_vec {
+            bv_page: b.as_ptr(),
+            bv_len: 8192,
+            bv_offset: 0,
+        },
+        bindings::bio_vec {
+            bv_page: c.as_ptr(),
+            bv_len: 1024,
+            bv_offset: 1024,
+        },
+    ];
+    let at = |page: &Page, off: u32| {
+        // SAFETY: address arithmetic on a live page (no HIGHMEM).
+        unsafe { bindings::dpmem_bvec_virt(page.as_ptr(), off) }.cast::<u8>()
+    };
+    // SAFETY: all-zero is a valid (idle) bio.
+    let Ok(mut raw) = KBox::new(unsafe { core::mem::zeroed::<bindings::bio>() }, GFP_KERNEL)
+    else {
+        kexpect!(t, false);
+        return;
+    };
+    raw.bi_io_vec = vecs.as_ptr().cast_mut();
+    raw.bi_vcnt = 3;
+    type Want = (u64, *mut u8, u32);
+    let walk = |raw: &mut bindings::bio, iter: bindings::bvec_iter| -> KVec<Want> {
+        raw.bi_iter = iter;
+        // SAFETY: a bio we own; it is never ended: `into_raw` below gives
+        // it back before the wrapper could end it.
+        let bio = unsafe { Bio::from_raw(raw) };
+        let mut got = KVec::new();
+        for s in bio.segments() {
+            let s: Segment<'_> = s;
+            let _ = got.push((s.sector(), s.addr(), s.len()), GFP_KERNEL);
+        }
+        // SAFETY: only takes the pointer back; nothing is handed to C.
+        let _ = unsafe { bio.into_raw() };
+        got
+    };
+    let iter = |sector, size, idx, done| bindings::bvec_iter {
+        bi_sector: sector,
+        bi_size: size,
+        bi_idx: idx,
+        bi_bvec_done: done,
+    };
+    let whole = walk(&mut raw, iter(100, 12800, 0, 0));
+    let want: [Want; 3] = [
+        (100, at(a, 512), 3584),
+        (107, at(b, 0), 8192),
+        (123, at(c, 1024), 1024),
+    ];
+    kexpect!(t, whole[..] == want[..]);
+    // Part-way through the middle bvec (the bio was partly completed).
+    let rest = walk(&mut raw, iter(200, 5120, 1, 4096));
+    let want: [Want; 2] = [(200, at(b, 4096), 4096), (208, at(c, 1024), 1024)];
+    kexpect!(t, rest[..] == want[..]);
+    // A bio shorter than its bvecs (split): stops at bi_size.
+    let short = walk(&mut raw, iter(100, 1024, 0, 0));
+    kexpect!(t, short[..] == [(100, at(a, 512), 1024)][..]);
+    // An empty bio (a pure flush) has no segments.
+    kexpect!(t, walk(&mut raw, iter(0, 0, 0, 0)).is_empty());
+    // A corrupt iterator past the last bvec yields nothing rather than
+    // reading beyond the array.
+    kexpect!(t, walk(&mut raw, iter(0, 512, 3, 0)).is_empty());
+}
+
+/// Our block status constants are the kernel's, by errno.
+#[no_mangle]
+pub extern "C" fn dpmem_kunit_blk_status(test: *mut bindings::kunit) {
+    use crate::block::Status;
+    // INVARIANT: KUnit passes the running test.
+    let t = Test(test);
+    kexpect!(t, Status::from_error(EIO) == Status::IOERR);
+    kexpect!(t, Status::from_error(crate::eopnotsupp()) == Status::NOTSUPP);
+    kexpect!(t, Status::OK.as_raw() == 0);
+}
