@@ -305,8 +305,7 @@ pub extern "C" fn dpmem_kunit_bio_segments(test: *mut bindings::kunit) {
         unsafe { bindings::dpmem_bvec_virt(page.as_ptr(), off) }.cast::<u8>()
     };
     // SAFETY: all-zero is a valid (idle) bio.
-    let Ok(mut raw) = KBox::new(unsafe { core::mem::zeroed::<bindings::bio>() }, GFP_KERNEL)
-    else {
+    let Ok(mut raw) = KBox::new(unsafe { core::mem::zeroed::<bindings::bio>() }, GFP_KERNEL) else {
         kexpect!(t, false);
         return;
     };
@@ -361,6 +360,9 @@ pub extern "C" fn dpmem_kunit_blk_status(test: *mut bindings::kunit) {
     // INVARIANT: KUnit passes the running test.
     let t = Test(test);
     kexpect!(t, Status::from_error(EIO) == Status::IOERR);
-    kexpect!(t, Status::from_error(crate::eopnotsupp()) == Status::NOTSUPP);
+    kexpect!(
+        t,
+        Status::from_error(crate::eopnotsupp()) == Status::NOTSUPP
+    );
     kexpect!(t, Status::OK.as_raw() == 0);
 }

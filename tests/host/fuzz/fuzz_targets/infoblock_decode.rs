@@ -65,7 +65,10 @@ fuzz_target!(|data: &[u8]| {
     assert!(l.data_size >= layout::CHUNK_SIZE);
     // The data area ends inside the namespace, at most a partial 2 MiB
     // unit before its end.
-    let end = l.data_offset.checked_add(l.data_size).expect("data end overflows");
+    let end = l
+        .data_offset
+        .checked_add(l.data_size)
+        .expect("data end overflows");
     assert!(end <= size && size - end < layout::ALIGN);
     assert_eq!(l.data_size % layout::ALIGN, 0);
     // One 2 MiB descriptor chunk for every whole 128 MiB section the used
