@@ -14,11 +14,15 @@
 #include <linux/badblocks.h>
 #include <linux/bio.h>
 #include <linux/blkdev.h>
+#include <linux/dax.h>
 #include <linux/device.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/libnvdimm.h>
+#include <linux/memremap.h>
 #include <linux/nd.h>
+#include <linux/pfn_t.h>
+#include <linux/uio.h>
 #include <linux/uuid.h>
 #include <kunit/test.h>
 
@@ -56,6 +60,9 @@ enum {
 	DPMEM_NVDIMM_FLUSH_ASYNC = NVDIMM_FLUSH_ASYNC,
 	DPMEM_MEMREMAP_PMEM = ARCH_MEMREMAP_PMEM,
 	DPMEM_SECTOR_SHIFT = SECTOR_SHIFT,
+	DPMEM_DAX_ACCESS = DAX_ACCESS,
+	DPMEM_DAX_RECOVERY_WRITE = DAX_RECOVERY_WRITE,
+	DPMEM_EHWPOISON = EHWPOISON,
 };
 
 /* dpmem_helpers.c: shims for static inlines and macros. */
@@ -78,6 +85,8 @@ bool dpmem_is_err(const void *ptr);
 void *dpmem_bvec_virt(struct page *page, unsigned int offset);
 int dpmem_dev_to_node(struct device *dev);
 void dpmem_sysfs_notify_badblocks(struct gendisk *disk);
+u64 dpmem_pfn_t_dev_map(phys_addr_t phys);
+const void *dpmem_zero_page(void);
 long dpmem_ptr_err(const void *ptr);
 
 /* KUnit reporting for Rust test cases (KUNIT_FAIL is a macro). */

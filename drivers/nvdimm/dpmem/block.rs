@@ -152,6 +152,20 @@ impl Badblocks {
         }
     }
 
+    /// The first bad sector among `sectors` sectors from `sector`, if any.
+    pub fn first_bad(&self, sector: u64, sectors: u32) -> Option<u64> {
+        if self.count() == 0 {
+            return None;
+        }
+        let sectors = i32::try_from(sectors).unwrap_or(i32::MAX);
+        let (mut first, mut num) = (0u64, 0i32);
+        // SAFETY: initialised (type invariant); the out-parameters are ours.
+        let bad = unsafe {
+            bindings::badblocks_check(self.as_raw(), sector, sectors, &mut first, &mut num) != 0
+        };
+        bad.then_some(first)
+    }
+
     /// Forgets bad sectors that were repaired.
     pub fn clear(&self, sector: u64, sectors: u32) {
         let sectors = i32::try_from(sectors).unwrap_or(i32::MAX);
@@ -481,6 +495,7 @@ static DISK_LOCK_CLASS: LockClass = LockClass(kernel::types::Opaque::uninit());
 pub struct Disk<T: Operations> {
     disk: NonNull<bindings::gendisk>,
     added: bool,
+    dax: Option<NonNull<bindings::dax_device>>,
     _data: PhantomData<Pin<KBox<T>>>,
 }
 
@@ -518,6 +533,7 @@ impl<T: Operations> Disk<T> {
         let this = Self {
             disk,
             added: false,
+            dax: None,
             _data: PhantomData,
         };
         let d = this.disk.as_ptr();
@@ -566,9 +582,58 @@ impl<T: Operations> Disk<T> {
         Ok(())
     }
 
-    /// The raw gendisk, for the DAX host registration.
-    pub fn as_raw(&self) -> *mut bindings::gendisk {
-        self.disk.as_ptr()
+    /// Makes the disk a DAX host (before [`Disk::add`]): its data serves
+    /// `direct_access` and friends. `synchronous`: the platform makes
+    /// flushed stores durable without a driver flush (MAP_SYNC allowed);
+    /// `write_cache`: CPU caches must be written back for durability.
+    /// The disk must have been made with [`Features::DAX`].
+    pub fn enable_dax(
+        &mut self,
+        vtable: &'static crate::dax::DaxVTable<T>,
+        synchronous: bool,
+        write_cache: bool,
+    ) -> Result
+    where
+        T: crate::dax::Operations,
+    {
+        if self.added || self.dax.is_some() {
+            return Err(EBUSY);
+        }
+        let d = self.disk.as_ptr();
+        // SAFETY: the disk is ours (type invariant); its private data is the
+        // `Pin<KBox<T>>` the vtable's callbacks expect, and it outlives the
+        // dax device (torn down first in `drop`).
+        let dax = unsafe { bindings::alloc_dax((*d).private_data, vtable.as_raw()) };
+        // SAFETY: IS_ERR only looks at the value.
+        if unsafe { bindings::dpmem_is_err(dax.cast()) } {
+            // SAFETY: as above.
+            return Err(Error::from_errno(
+                unsafe { bindings::dpmem_ptr_err(dax.cast()) } as i32,
+            ));
+        }
+        let dax = NonNull::new(dax).ok_or(ENOMEM)?;
+        // SAFETY: `dax` is live and ours; `d` is ours and not yet added.
+        unsafe {
+            bindings::set_dax_nocache(dax.as_ptr());
+            bindings::set_dax_nomc(dax.as_ptr());
+            if synchronous {
+                bindings::set_dax_synchronous(dax.as_ptr());
+            }
+            let r = bindings::dax_add_host(dax.as_ptr(), d);
+            if r != 0 {
+                bindings::kill_dax(dax.as_ptr());
+                bindings::put_dax(dax.as_ptr());
+                return Err(Error::from_errno(r));
+            }
+            bindings::dax_write_cache(dax.as_ptr(), write_cache);
+        }
+        self.dax = Some(dax);
+        Ok(())
+    }
+
+    /// The disk's DAX device, if it is a DAX host.
+    pub fn dax_device(&self) -> Option<NonNull<bindings::dax_device>> {
+        self.dax
     }
 }
 
@@ -580,6 +645,13 @@ impl<T: Operations> Drop for Disk<T> {
         // can be freed after it; `put_disk` drops our reference (an opener
         // may hold another; it no longer reaches `private_data`).
         unsafe {
+            if let Some(dax) = self.dax.take() {
+                // pmem.c's order: no new DAX users, existing ones told the
+                // device is gone, then the disk itself.
+                bindings::dax_remove_host(d);
+                bindings::kill_dax(dax.as_ptr());
+                bindings::put_dax(dax.as_ptr());
+            }
             if self.added {
                 bindings::del_gendisk(d);
             }

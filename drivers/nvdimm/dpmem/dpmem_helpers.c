@@ -5,6 +5,7 @@
  * here; all logic is in Rust.
  */
 #include <linux/blkdev.h>
+#include <linux/pfn_t.h>
 #include <linux/err.h>
 #include <linux/mm.h>
 #include <linux/nd.h>
@@ -130,6 +131,25 @@ int dpmem_dev_to_node(struct device *dev)
 void dpmem_sysfs_notify_badblocks(struct gendisk *disk)
 {
 	sysfs_notify(&disk_to_dev(disk)->kobj, NULL, "badblocks");
+}
+
+/*
+ * The reservation holds one 64-byte descriptor per page: struct page must
+ * be exactly that size on the kernel dpmem is built for.
+ */
+static_assert(sizeof(struct page) == 64,
+	      "dpmem needs a 64-byte struct page (the on-media descriptor size)");
+
+/* A pfn_t for device memory with struct pages (fsdax). */
+u64 dpmem_pfn_t_dev_map(phys_addr_t phys)
+{
+	return phys_to_pfn_t(phys, PFN_DEV | PFN_MAP).val;
+}
+
+/* The shared zero page, for zero_page_range. */
+const void *dpmem_zero_page(void)
+{
+	return page_address(ZERO_PAGE(0));
 }
 
 void dpmem_kunit_fail(struct kunit *test, const char *file, int line,

@@ -12,22 +12,24 @@
 pub mod bindings;
 pub mod block;
 pub mod command;
+pub mod dax;
 pub mod infoblock;
 pub mod io;
 #[cfg(CONFIG_KUNIT)]
 pub mod kunit;
 pub mod layout;
 pub mod libnvdimm;
+pub mod memremap;
 pub mod naming;
 pub mod pmem;
 
 use block::{Badblocks, Disk, DiskParams, DiskVTable, Features};
-use core::sync::atomic::{AtomicU64, Ordering};
 use infoblock::{DecodeError, Foreign, InfoBlock};
 use io::PmemIo;
 use kernel::{c_str, prelude::*};
 use layout::{LayoutError, INFO_OFFSET};
 use libnvdimm::{DriverHandle, Namespace, NamespaceResource, SysfsOut};
+use memremap::{Altmap, PageMap};
 use pmem::{Mapping, MemClaim};
 
 module! {
@@ -42,20 +44,37 @@ module! {
 /// keeps the module loaded while any disk is open.
 static DISK_VTABLE: DiskVTable<PmemIo> = DiskVTable::new(&THIS_MODULE);
 
+/// The DAX operations of every dpmem disk.
+static DAX_VTABLE: dax::DaxVTable<PmemIo> = dax::DaxVTable::new();
+
 /// State of one bound namespace; dropped on unbind.
 ///
-/// Field order is teardown order: the disk goes first (`del_gendisk` waits
-/// for bios in flight, then the data mapping is unmapped), the claim on the
-/// physical range last.
+/// Field order is teardown order (after `drop` stopped memory-failure
+/// reports to the DAX device): the disk goes first (DAX device killed,
+/// `del_gendisk` waits for bios in flight, the data mapping is unmapped),
+/// then the page map (which waits for every page to be free), the claim on
+/// the physical range last.
 pub struct Binding {
     _disk: Disk<PmemIo>,
+    pagemap: Pin<KBox<PageMap>>,
     _claim: MemClaim,
     resource: NamespaceResource,
     disk_name: naming::DiskName,
     info: InfoBlock,
-    /// Descriptor chunks whose struct pages are initialised (none until DAX
-    /// maps the data area).
-    chunks_initialised: AtomicU64,
+}
+
+impl Drop for Binding {
+    fn drop(&mut self) {
+        self.pagemap.clear_failure_target();
+    }
+}
+
+impl Binding {
+    /// Descriptor chunks whose struct pages are live: each 2 MiB chunk of
+    /// the reservation the kernel has filled with struct pages.
+    fn chunks_initialised(&self) -> u64 {
+        self.pagemap.altmap_used_pages() * layout::PAGE_SIZE / layout::CHUNK_SIZE
+    }
 }
 
 /// Attributes under `/sys/bus/nd/devices/namespaceX.Y/dpmem/`.
@@ -223,6 +242,7 @@ fn attach_disk(
 ) -> Result<Pin<KBox<Binding>>> {
     let l = &info.layout;
     let region = ns.region()?;
+    let (synchronous, write_cache) = (region.is_sync(), region.has_cache());
     let fua = region.has_flush().unwrap_or_else(|_| {
         ns_log!(ns, Warning, "unable to guarantee persistence of writes\n");
         false
@@ -272,7 +292,29 @@ fn attach_disk(
     }
     drop(reserved);
 
-    let mut features = Features::WRITE_CACHE | Features::SYNCHRONOUS;
+    // The struct pages of the data area, in the reservation: the range
+    // starts at the namespace so it contains its own altmap (8 KiB of info
+    // never used, then the descriptor chunks).
+    let altmap = Altmap {
+        reserve_pages: layout::INFO_RESERVE / layout::PAGE_SIZE,
+        free_pages: (l.data_offset - layout::INFO_RESERVE) / layout::PAGE_SIZE,
+    };
+    let pagemap = PageMap::new(
+        resource.start,
+        l.data_offset + l.data_size,
+        altmap,
+        ns.numa_node(),
+    )
+    .inspect_err(|e| {
+        ns_log!(
+            ns,
+            Err,
+            "cannot map struct pages for the data area: error {}\n",
+            e.to_errno()
+        )
+    })?;
+
+    let mut features = Features::WRITE_CACHE | Features::SYNCHRONOUS | Features::DAX;
     if fua {
         features = features | Features::FUA;
     }
@@ -289,10 +331,13 @@ fn attach_disk(
             map,
             region,
             badblocks,
+            has_pages: true,
         },
         GFP_KERNEL,
     )?;
     let mut disk = Disk::new(&DISK_VTABLE, &params, io)?;
+    disk.enable_dax(&DAX_VTABLE, synchronous, write_cache)
+        .inspect_err(|e| ns_log!(ns, Err, "cannot set up DAX: error {}\n", e.to_errno()))?;
     ns.add_disk(&mut disk).inspect_err(|e| {
         ns_log!(
             ns,
@@ -302,14 +347,17 @@ fn attach_disk(
             e.to_errno()
         )
     })?;
+    if let Some(dax) = disk.dax_device() {
+        pagemap.set_failure_target(dax, data_phys);
+    }
     Ok(KBox::pin(
         Binding {
             _disk: disk,
+            pagemap,
             _claim: claim,
             resource,
             disk_name,
             info,
-            chunks_initialised: AtomicU64::new(0),
         },
         GFP_KERNEL,
     )?)
@@ -439,7 +487,7 @@ impl libnvdimm::Driver for DpmemDriver {
             2 => emit!(out, "{}\n", l.desc_size()),
             3 => emit!(out, "{}\n", l.placement.name()),
             4 => emit!(out, "{}\n", l.chunks()),
-            5 => emit!(out, "{}\n", b.chunks_initialised.load(Ordering::Relaxed)),
+            5 => emit!(out, "{}\n", b.chunks_initialised()),
             6 => emit!(out, "{}\n", Uuid(&b.info.uuid)),
             _ => return Err(EINVAL),
         }

@@ -16,10 +16,13 @@
 //! architecture dpmem builds for.
 
 use crate::block::{self, Badblocks, Bio, Op, Segment, Status};
+use crate::dax::{self, AccessMode, Direct, IovSource};
 use crate::pmem::{Flushed, Mapping, Region};
 use kernel::prelude::*;
 
 const SECTOR_SIZE: u64 = 1 << block::SECTOR_SHIFT;
+const PAGE_SIZE: u64 = 4096;
+const PAGE_SHIFT: u32 = 12;
 
 /// Everything `submit_bio` needs; owned by the disk.
 pub struct PmemIo {
@@ -29,6 +32,9 @@ pub struct PmemIo {
     pub region: Region,
     /// Bad sectors of the data area.
     pub badblocks: Badblocks,
+    /// The data area has struct pages (a page map covers it), so DAX can
+    /// hand out pfns that filesystems may map.
+    pub has_pages: bool,
 }
 
 impl PmemIo {
@@ -58,35 +64,40 @@ impl PmemIo {
 
     fn write(&self, bio: &Bio<'_>, seg: &Segment<'_>) -> Result<(), Status> {
         let off = self.offset_of(seg)?;
-        if self
-            .badblocks
-            .is_bad(seg.sector(), Self::sectors(seg.len()))
-        {
-            self.clear_poison(bio, seg.sector(), off, seg.len())?;
+        if self.badblocks.is_bad(seg.sector(), Self::sectors(seg.len())) {
+            let (cleared, all) = self.clear_poison(off, seg.len());
+            if cleared > 0 {
+                self.badblocks.clear(seg.sector(), cleared >> block::SECTOR_SHIFT);
+                bio.notify_badblocks();
+            }
+            if !all {
+                return Err(Status::IOERR);
+            }
         }
         self.map.write_from(off, seg).map_err(|_| Status::IOERR)
     }
 
-    /// `pmem_clear_poison()`: clear what the platform can, drop it from the
-    /// bad-block list, fail unless all of it was cleared.
-    fn clear_poison(&self, bio: &Bio<'_>, sector: u64, off: u64, len: u32) -> Result<(), Status> {
-        let cleared = self
-            .region
-            .clear_poison(self.map.phys() + off, len)
-            .map_err(|_| Status::IOERR)?;
+    /// `__pmem_clear_poison()`: asks the platform to clear `len` bytes at
+    /// `off` and invalidates the cache over them. Returns the bytes cleared
+    /// and whether that was all of them; the caller drops the cleared
+    /// sectors from the bad-block list.
+    fn clear_poison(&self, off: u64, len: u32) -> (u32, bool) {
+        let Ok(cleared) = self.region.clear_poison(self.map.phys() + off, len) else {
+            return (0, false);
+        };
         if cleared > 0 {
             // Stale cache lines could still hold the poisoned data.
             let _ = self.map.invalidate(off, len);
-            let sectors = cleared >> block::SECTOR_SHIFT;
-            if sectors > 0 {
-                self.badblocks.clear(sector, sectors);
-                bio.notify_badblocks();
-            }
         }
-        if cleared < len {
-            return Err(Status::IOERR);
-        }
-        Ok(())
+        (cleared, cleared >= len)
+    }
+
+    /// Byte offset of page `pgoff` of the data area, if it exists.
+    fn page_offset(&self, pgoff: u64) -> Result<u64> {
+        pgoff
+            .checked_mul(PAGE_SIZE)
+            .filter(|&off| off < self.map.len())
+            .ok_or(ERANGE)
     }
 }
 
@@ -131,5 +142,97 @@ impl block::Operations for PmemIo {
 
     fn badblocks(this: &Self) -> Option<&Badblocks> {
         Some(&this.badblocks)
+    }
+}
+
+impl dax::Operations for PmemIo {
+    /// `__pmem_direct_access()`.
+    fn direct_access(
+        this: Pin<&Self>,
+        pgoff: u64,
+        pages: i64,
+        mode: AccessMode,
+        want_pages: bool,
+    ) -> Result<Direct> {
+        if want_pages && !this.has_pages {
+            return Err(ENXIO);
+        }
+        let off = this.page_offset(pgoff)?;
+        let kaddr = this.map.kaddr(off)?;
+        let sector = off >> block::SECTOR_SHIFT;
+        let sectors = u32::try_from(pages.max(0) as u64 * PAGE_SIZE / SECTOR_SIZE).unwrap_or(u32::MAX);
+        let direct = |pages: i64| Direct {
+            kaddr,
+            phys: this.map.phys() + off,
+            has_pages: this.has_pages,
+            pages,
+        };
+        if let Some(first_bad) = this.badblocks.first_bad(sector, sectors) {
+            if mode != AccessMode::RecoveryWrite {
+                return Err(dax::ehwpoison());
+            }
+            // Recover page by page: clearing poison in big chunks is not
+            // reliable on real platforms (as pmem.c notes).
+            let good = ((first_bad - sector) * SECTOR_SIZE).div_ceil(PAGE_SIZE) as i64;
+            return Ok(direct(good.max(1)));
+        }
+        if this.badblocks.count() > 0 {
+            // Known good only as far as was asked.
+            return Ok(direct(pages));
+        }
+        Ok(direct(((this.map.len() - off) >> PAGE_SHIFT) as i64))
+    }
+
+    /// `pmem_dax_zero_page_range()`: page by page through the write path,
+    /// so poison is cleared.
+    fn zero_page_range(this: Pin<&Self>, pgoff: u64, pages: u64) -> Result {
+        for p in pgoff..pgoff.checked_add(pages).ok_or(ERANGE)? {
+            let off = this.page_offset(p)?;
+            let sector = off >> block::SECTOR_SHIFT;
+            let sectors = (PAGE_SIZE / SECTOR_SIZE) as u32;
+            if this.badblocks.is_bad(sector, sectors) {
+                let (cleared, all) = this.clear_poison(off, PAGE_SIZE as u32);
+                this.badblocks.clear(sector, cleared >> block::SECTOR_SHIFT);
+                if !all {
+                    return Err(EIO);
+                }
+            }
+            this.map.write_zero_page(off)?;
+        }
+        Ok(())
+    }
+
+    /// `pmem_recovery_write()`: whole poisoned pages are cleared, then
+    /// written; anything else is copied as usual.
+    fn recovery_write(
+        this: Pin<&Self>,
+        pgoff: u64,
+        kaddr: *mut u8,
+        bytes: usize,
+        src: &mut IovSource<'_>,
+    ) -> usize {
+        let in_page = kaddr as usize & (PAGE_SIZE as usize - 1);
+        let len = (in_page + bytes).next_multiple_of(PAGE_SIZE as usize);
+        let Ok(off) = this.page_offset(pgoff) else {
+            return 0;
+        };
+        let sector = off >> block::SECTOR_SHIFT;
+        let sectors = u32::try_from(len as u64 / SECTOR_SIZE).unwrap_or(u32::MAX);
+        if !this.badblocks.is_bad(sector, sectors) {
+            return this.map.copy_from_iter(kaddr, bytes, src);
+        }
+        if in_page != 0 || bytes % PAGE_SIZE as usize != 0 {
+            return 0;
+        }
+        let Ok(len) = u32::try_from(len) else {
+            return 0;
+        };
+        let (cleared, all) = this.clear_poison(off, len);
+        if !all {
+            return 0;
+        }
+        let n = this.map.copy_from_iter(kaddr, bytes, src);
+        this.badblocks.clear(sector, cleared >> block::SECTOR_SHIFT);
+        n
     }
 }

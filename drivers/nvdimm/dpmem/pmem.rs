@@ -10,6 +10,7 @@
 
 use crate::bindings;
 use crate::block::{Badblocks, Bio, Segment};
+use crate::dax::IovSource;
 use core::ptr::NonNull;
 use kernel::error::to_result;
 use kernel::prelude::*;
@@ -283,6 +284,40 @@ impl Mapping {
         }
         // SAFETY: in bounds (checked above; type invariant).
         Ok(unsafe { self.virt.as_ptr().add(offset as usize) })
+    }
+
+    /// Kernel address of byte `offset` (for DAX `direct_access`).
+    pub fn kaddr(&self, offset: u64) -> Result<*mut u8> {
+        self.at(offset, 1)
+    }
+
+    /// Offset of kernel address `kaddr` if `len` bytes from it are mapped.
+    fn offset_of(&self, kaddr: *mut u8, len: usize) -> Option<u64> {
+        let off = (kaddr as usize).checked_sub(self.virt.as_ptr() as usize)? as u64;
+        let end = off.checked_add(len as u64)?;
+        (end <= self.len).then_some(off)
+    }
+
+    /// Writes one zero page at `offset` durably.
+    pub fn write_zero_page(&self, offset: u64) -> Result {
+        const PAGE: u32 = 4096;
+        let dst = self.at(offset, PAGE)?;
+        // SAFETY: `dst` is mapped for a page (checked); the zero page is a
+        // readable page that never changes.
+        unsafe {
+            bindings::__memcpy_flushcache(dst.cast(), bindings::dpmem_zero_page(), PAGE as usize)
+        };
+        Ok(())
+    }
+
+    /// Copies `len` bytes from `src` to `kaddr`, which must lie inside this
+    /// mapping (else nothing is copied); returns the bytes copied.
+    pub fn copy_from_iter(&self, kaddr: *mut u8, len: usize, src: &mut IovSource<'_>) -> usize {
+        if self.offset_of(kaddr, len).is_none() {
+            return 0;
+        }
+        // SAFETY: `kaddr..kaddr + len` is inside the mapping (checked).
+        unsafe { src.copy_flushcache(kaddr, len) }
     }
 
     /// Copies `seg` to `offset`, bypassing (or flushing) the CPU cache so

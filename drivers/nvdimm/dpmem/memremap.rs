@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Safe ownership of a ZONE_DEVICE page map (`memremap_pages`) for fsdax
+//! whose struct pages live on the device itself (a `vmem_altmap`).
+//!
+//! A [`PageMap`] is mapped from creation until it is dropped; dropping it
+//! (`memunmap_pages`) waits until every page of the range is free again,
+//! so it must outlive the users of the pages: the disk and its DAX device
+//! are torn down first.
+//!
+//! C header: [`include/linux/memremap.h`](srctree/include/linux/memremap.h)
+
+use crate::bindings;
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicBool, Ordering};
+use kernel::prelude::*;
+use kernel::sync::Mutex;
+use kernel::types::Opaque;
+use kernel::{new_mutex, pin_init};
+
+const PAGE_SHIFT: u32 = 12;
+
+/// Where the struct pages of a page map come from: the first pages of the
+/// range itself (`struct vmem_altmap`).
+#[derive(Clone, Copy, Debug)]
+pub struct Altmap {
+    /// Pages at the start of the range never used (info block).
+    pub reserve_pages: u64,
+    /// Pages after those that may hold struct pages.
+    pub free_pages: u64,
+}
+
+/// Where memory failures in the mapped range are reported: a DAX device
+/// and the physical address of its first byte.
+struct FailureTarget {
+    dax: *mut bindings::dax_device,
+    data_phys: u64,
+}
+
+// SAFETY: the pointer is only used under the mutex, by `memory_failure`.
+unsafe impl Send for FailureTarget {}
+
+/// A `MEMORY_DEVICE_FS_DAX` page map over one physical range.
+///
+/// # Invariants
+///
+/// `pgmap` is initialised for its range and, while `live` is set, mapped by
+/// `memremap_pages`; the struct is pinned because the kernel keeps a pointer
+/// to `pgmap` (it is each page's `pgmap`).
+#[pin_data(PinnedDrop)]
+pub struct PageMap {
+    #[pin]
+    pgmap: Opaque<bindings::dev_pagemap>,
+    #[pin]
+    failure: Mutex<FailureTarget>,
+    live: AtomicBool,
+}
+
+// SAFETY: the C side synchronises the pagemap; the Rust side only reads
+// immutable fields or goes through the mutex.
+unsafe impl Send for PageMap {}
+// SAFETY: as above.
+unsafe impl Sync for PageMap {}
+
+static FSDAX_OPS: PageMapOps = PageMapOps(bindings::dev_pagemap_ops {
+    page_free: None,
+    migrate_to_ram: None,
+    memory_failure: Some(memory_failure),
+});
+
+struct PageMapOps(bindings::dev_pagemap_ops);
+// SAFETY: immutable, only read by C.
+unsafe impl Sync for PageMapOps {}
+
+impl PageMap {
+    /// Maps `[start, start + len)` (page aligned) with struct pages taken
+    /// from `altmap` at its start, on NUMA node `nid`. This is where the
+    /// kernel initialises every struct page of the range.
+    pub fn new(start: u64, len: u64, altmap: Altmap, nid: i32) -> Result<Pin<KBox<Self>>> {
+        let page_mask = (1u64 << PAGE_SHIFT) - 1;
+        if len == 0 || (start | len) & page_mask != 0 {
+            return Err(EINVAL);
+        }
+        let end = start.checked_add(len).ok_or(EINVAL)?;
+        let base_pfn = start >> PAGE_SHIFT;
+        let end_pfn = end >> PAGE_SHIFT;
+        let init = |p: *mut bindings::dev_pagemap| {
+            // SAFETY: `p` points to uninitialised memory for a pagemap that
+            // only we can see; all-zero is its valid empty state, and the
+            // altmap is written as a whole (it has const members in C).
+            unsafe {
+                p.write(core::mem::zeroed());
+                (*p).altmap = bindings::vmem_altmap {
+                    base_pfn: base_pfn as kernel::ffi::c_ulong,
+                    end_pfn: end_pfn as kernel::ffi::c_ulong,
+                    reserve: altmap.reserve_pages as kernel::ffi::c_ulong,
+                    free: altmap.free_pages as kernel::ffi::c_ulong,
+                    align: 0,
+                    alloc: 0,
+                    inaccessible: false,
+                };
+                (*p).type_ = bindings::memory_type_MEMORY_DEVICE_FS_DAX;
+                (*p).flags = bindings::PGMAP_ALTMAP_VALID;
+                (*p).ops = &FSDAX_OPS.0;
+                (*p).nr_range = 1;
+                *(*p).__bindgen_anon_1.range.as_mut() = bindings::range {
+                    start,
+                    end: end - 1,
+                };
+            }
+        };
+        let this = KBox::pin_init(
+            pin_init!(PageMap {
+                pgmap <- Opaque::ffi_init(init),
+                failure <- new_mutex!(FailureTarget { dax: core::ptr::null_mut(), data_phys: 0 }),
+                live: AtomicBool::new(false),
+            }),
+            GFP_KERNEL,
+        )?;
+        // SAFETY: the pagemap is initialised and pinned (it lives in the
+        // box until `drop`, which unmaps it first).
+        let addr = unsafe { bindings::memremap_pages(this.pgmap.get(), nid) };
+        // SAFETY: IS_ERR only looks at the value.
+        if unsafe { bindings::dpmem_is_err(addr) } {
+            // SAFETY: as above.
+            return Err(Error::from_errno(
+                unsafe { bindings::dpmem_ptr_err(addr) } as i32,
+            ));
+        }
+        // INVARIANT: mapped above.
+        this.live.store(true, Ordering::Release);
+        Ok(this)
+    }
+
+    /// Pages of the altmap holding struct pages so far.
+    pub fn altmap_used_pages(&self) -> u64 {
+        // SAFETY: initialised (type invariant); a racy read of a counter the
+        // kernel only changes while mapping.
+        unsafe { core::ptr::read_volatile(&raw const (*self.pgmap.get()).altmap.alloc) as u64 }
+    }
+
+    /// Sends memory failures in the range to `dax` (offsets relative to
+    /// `data_phys`).
+    ///
+    /// The caller must call [`PageMap::clear_failure_target`] before the
+    /// DAX device goes away; [`crate::Binding`] does in its `drop`, before
+    /// its disk (which owns the DAX device) is dropped.
+    pub fn set_failure_target(&self, dax: NonNull<bindings::dax_device>, data_phys: u64) {
+        let mut t = self.failure.lock();
+        t.dax = dax.as_ptr();
+        t.data_phys = data_phys;
+    }
+
+    /// Stops memory-failure reports to the DAX device; waits for one in
+    /// progress.
+    pub fn clear_failure_target(&self) {
+        self.failure.lock().dax = core::ptr::null_mut();
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for PageMap {
+    fn drop(self: Pin<&mut Self>) {
+        if self.live.load(Ordering::Acquire) {
+            // SAFETY: mapped (type invariant); waits for all pages to be
+            // free, then removes the struct pages and the direct map.
+            unsafe { bindings::memunmap_pages(self.pgmap.get()) };
+        }
+    }
+}
+
+/// `dev_pagemap_ops.memory_failure`: poison in a mapped page is reported
+/// to the filesystem through the DAX device, like `pmem.c` does.
+///
+/// # Safety
+///
+/// Called by the memory-failure code for a live pagemap of a [`PageMap`].
+unsafe extern "C" fn memory_failure(
+    pgmap: *mut bindings::dev_pagemap,
+    pfn: kernel::ffi::c_ulong,
+    nr_pages: kernel::ffi::c_ulong,
+    mf_flags: kernel::ffi::c_int,
+) -> kernel::ffi::c_int {
+    // SAFETY: `pgmap` is the `pgmap` field of a live `PageMap` (contract);
+    // `Opaque` is transparent.
+    let pm = unsafe { &*kernel::container_of!(pgmap.cast::<Opaque<bindings::dev_pagemap>>(), PageMap, pgmap) };
+    let t = pm.failure.lock();
+    let phys = (pfn as u64) << PAGE_SHIFT;
+    if t.dax.is_null() || phys < t.data_phys {
+        // No filesystem to tell, or poison in the struct pages themselves:
+        // let the generic handler deal with it.
+        return EOPNOTSUPP_ERRNO;
+    }
+    // SAFETY: `t.dax` is live while set (`set_failure_target` contract),
+    // and the mutex keeps it set during the call.
+    unsafe {
+        bindings::dax_holder_notify_failure(
+            t.dax,
+            phys - t.data_phys,
+            (nr_pages as u64) << PAGE_SHIFT,
+            mf_flags,
+        )
+    }
+}
+
+const EOPNOTSUPP_ERRNO: kernel::ffi::c_int = -(bindings::EOPNOTSUPP as kernel::ffi::c_int);
