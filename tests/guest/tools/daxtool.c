@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * daxtool - what the DAX guest tests need that busybox and fio lack.
+ * Built static on the host by tests/run-guest-tests and copied into the
+ * guest. Each command exits 0 on success and says what failed otherwise.
+ *
+ *   daxtool statx FILE               exit 0 if STATX_ATTR_DAX is set
+ *   daxtool mapsync FILE             mmap(MAP_SHARED_VALIDATE|MAP_SYNC) works
+ *   daxtool mwrite FILE SIZE SEED    size the file, write a pattern through
+ *                                    a shared mapping, msync
+ *   daxtool verify FILE SIZE SEED    read() the file, compare the pattern
+ *   daxtool odirect SRC DAXFILE SIZE O_DIRECT-read SRC into a mapping of
+ *                                    DAXFILE (needs its struct pages), then
+ *                                    compare with a buffered read of SRC
+ *   daxtool pmd FILE SIZE            fallocate, print the first extent's
+ *                                    physical offset, fault every 2 MiB of a
+ *                                    2 MiB-aligned shared mapping by writing
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef MAP_SYNC
+#define MAP_SYNC 0x80000
+#endif
+#ifndef MAP_SHARED_VALIDATE
+#define MAP_SHARED_VALIDATE 0x03
+#endif
+#ifndef STATX_ATTR_DAX
+#define STATX_ATTR_DAX 0x00200000
+#endif
+
+#define SZ_2M (2UL << 20)
+
+static int fail(const char *what, const char *arg)
+{
+	fprintf(stderr, "daxtool: %s %s: %s\n", what, arg, strerror(errno));
+	return 1;
+}
+
+static uint64_t pattern(uint64_t seed, uint64_t i)
+{
+	uint64_t x = seed ^ (i * 0x9e3779b97f4a7c15ULL);
+
+	x ^= x >> 31;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	return x ^ (x >> 29);
+}
+
+static void *map_file(const char *path, size_t size, int flags, int *fdp)
+{
+	int fd = open(path, O_RDWR | O_CREAT, 0644);
+	void *p;
+
+	if (fd < 0)
+		return NULL;
+	if (ftruncate(fd, size)) {
+		close(fd);
+		return NULL;
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, flags, fd, 0);
+	if (p == MAP_FAILED) {
+		close(fd);
+		return NULL;
+	}
+	*fdp = fd;
+	return p;
+}
+
+static int cmd_statx(const char *path)
+{
+	struct statx stx;
+
+	if (statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, &stx))
+		return fail("statx", path);
+	if (!(stx.stx_attributes_mask & STATX_ATTR_DAX)) {
+		fprintf(stderr, "daxtool: %s: filesystem does not report DAX\n", path);
+		return 1;
+	}
+	return (stx.stx_attributes & STATX_ATTR_DAX) ? 0 : 1;
+}
+
+static int cmd_mapsync(const char *path)
+{
+	int fd;
+	void *p = map_file(path, 4096, MAP_SHARED_VALIDATE | MAP_SYNC, &fd);
+
+	if (!p)
+		return fail("mmap MAP_SYNC", path);
+	*(volatile char *)p = 1;
+	munmap(p, 4096);
+	close(fd);
+	return 0;
+}
+
+static int cmd_mwrite(const char *path, size_t size, uint64_t seed)
+{
+	int fd;
+	uint64_t *p = map_file(path, size, MAP_SHARED, &fd);
+
+	if (!p)
+		return fail("mmap", path);
+	for (size_t i = 0; i < size / 8; i++)
+		p[i] = pattern(seed, i);
+	if (msync(p, size, MS_SYNC))
+		return fail("msync", path);
+	munmap(p, size);
+	close(fd);
+	return 0;
+}
+
+static int cmd_verify(const char *path, size_t size, uint64_t seed)
+{
+	uint64_t buf[512];
+	size_t i = 0;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return fail("open", path);
+	while (i < size / 8) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n <= 0) {
+			fprintf(stderr, "daxtool: %s: short file at %zu\n", path, i * 8);
+			return 1;
+		}
+		for (ssize_t j = 0; j < n / 8 && i < size / 8; j++, i++)
+			if (buf[j] != pattern(seed, i)) {
+				fprintf(stderr, "daxtool: %s: mismatch at byte %zu\n", path, i * 8);
+				return 1;
+			}
+	}
+	close(fd);
+	return 0;
+}
+
+static int cmd_odirect(const char *src, const char *daxfile, size_t size)
+{
+	int dfd, sfd = open(src, O_RDONLY | O_DIRECT);
+	char *p = map_file(daxfile, size, MAP_SHARED, &dfd);
+	char *want = malloc(size);
+	ssize_t n;
+
+	if (sfd < 0)
+		return fail("open O_DIRECT", src);
+	if (!p || !want)
+		return fail("mmap", daxfile);
+	n = pread(sfd, p, size, 0);
+	if (n != (ssize_t)size)
+		return fail("O_DIRECT read into the DAX mapping from", src);
+	close(sfd);
+	sfd = open(src, O_RDONLY);
+	if (sfd < 0 || pread(sfd, want, size, 0) != (ssize_t)size)
+		return fail("buffered read", src);
+	if (memcmp(p, want, size)) {
+		fprintf(stderr, "daxtool: O_DIRECT data in the DAX mapping differs\n");
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_pmd(const char *path, size_t size)
+{
+	struct {
+		struct fiemap fm;
+		struct fiemap_extent ext[1];
+	} f = { .fm = { .fm_length = ~0ULL, .fm_extent_count = 1 } };
+	int fd = open(path, O_RDWR | O_CREAT, 0644);
+	char *raw, *p;
+
+	if (fd < 0)
+		return fail("open", path);
+	if (fallocate(fd, 0, 0, size))
+		return fail("fallocate", path);
+	if (ioctl(fd, FS_IOC_FIEMAP, &f) || f.fm.fm_mapped_extents < 1)
+		return fail("fiemap", path);
+	printf("extent physical %llu length %llu aligned-2M %s\n",
+	       (unsigned long long)f.ext[0].fe_physical,
+	       (unsigned long long)f.ext[0].fe_length,
+	       f.ext[0].fe_physical % SZ_2M ? "no" : "yes");
+	raw = mmap(NULL, size + SZ_2M, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED)
+		return fail("mmap reserve", path);
+	p = (char *)(((uintptr_t)raw + SZ_2M - 1) & ~(SZ_2M - 1));
+	if (mmap(p, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED)
+		return fail("mmap", path);
+	for (size_t off = 0; off < size; off += SZ_2M)
+		p[off] = 1;
+	printf("faulted %zu 2M units at %p\n", size / SZ_2M, p);
+	munmap(p, size);
+	close(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *c = argc > 1 ? argv[1] : "";
+
+	if (!strcmp(c, "statx") && argc == 3)
+		return cmd_statx(argv[2]);
+	if (!strcmp(c, "mapsync") && argc == 3)
+		return cmd_mapsync(argv[2]);
+	if (!strcmp(c, "mwrite") && argc == 5)
+		return cmd_mwrite(argv[2], strtoull(argv[3], 0, 0), strtoull(argv[4], 0, 0));
+	if (!strcmp(c, "verify") && argc == 5)
+		return cmd_verify(argv[2], strtoull(argv[3], 0, 0), strtoull(argv[4], 0, 0));
+	if (!strcmp(c, "odirect") && argc == 5)
+		return cmd_odirect(argv[2], argv[3], strtoull(argv[4], 0, 0));
+	if (!strcmp(c, "pmd") && argc == 4)
+		return cmd_pmd(argv[2], strtoull(argv[3], 0, 0));
+	fprintf(stderr, "usage: see the comment at the top of daxtool.c\n");
+	return 2;
+}
