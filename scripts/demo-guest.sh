@@ -34,17 +34,22 @@ echo "               $(awk "BEGIN{printf \"%.4f\", 100 * $(cat $a/data_offset) /
 echo "  descriptor chunks: $(cat $a/chunks_total) x 2 MiB ($(cat $a/placement) placement), initialised so far: $(cat $a/chunks_initialised)"
 for f in $a/*; do echo "  $f = $(cat $f)"; done
 
-say "mkfs.ext4 + mount, write a file, remount, read it back"
+say "mkfs.ext4 + mount -o dax, write a file, remount, read it back"
 mkfs.ext4 -q -F -b 4096 /dev/dpmem0
-mount /dev/dpmem0 /mnt
+mount -o dax /dev/dpmem0 /mnt
+grep '^/dev/dpmem0' /proc/mounts | sed 's/^/  mounts: /'
 head -c 16777216 /dev/urandom >/tmp/file
 cp /tmp/file /mnt/file
+if ./daxtool statx /mnt/file; then echo "  statx: /mnt/file has STATX_ATTR_DAX (loads and stores go straight to pmem)"; fi
+./daxtool mapsync /mnt/sync && echo "  mmap(MAP_SYNC) on a file: allowed"
 sum1=$(md5sum </tmp/file)
 umount /mnt
-mount /dev/dpmem0 /mnt
+mount -o dax /dev/dpmem0 /mnt
 sum2=$(md5sum </mnt/file)
 echo "  written md5 ${sum1%% *}, read back md5 ${sum2%% *}"
 [ "$sum1" = "$sum2" ] && echo "  same data after remount"
+echo "  struct pages in use: $(cat $a/chunks_initialised) of $(cat $a/chunks_total) descriptor chunks, all on the device:"
+echo "  MemFree $(awk '/^MemFree:/ {print $2}' /proc/meminfo) kB of MemTotal $(awk '/^MemTotal:/ {print $2}' /proc/meminfo) kB (the 32 MiB of descriptors are not in RAM)"
 df -h /mnt | sed 's/^/  df: /'
 umount /mnt
 

@@ -64,10 +64,14 @@ impl PmemIo {
 
     fn write(&self, bio: &Bio<'_>, seg: &Segment<'_>) -> Result<(), Status> {
         let off = self.offset_of(seg)?;
-        if self.badblocks.is_bad(seg.sector(), Self::sectors(seg.len())) {
+        if self
+            .badblocks
+            .is_bad(seg.sector(), Self::sectors(seg.len()))
+        {
             let (cleared, all) = self.clear_poison(off, seg.len());
             if cleared > 0 {
-                self.badblocks.clear(seg.sector(), cleared >> block::SECTOR_SHIFT);
+                self.badblocks
+                    .clear(seg.sector(), cleared >> block::SECTOR_SHIFT);
                 bio.notify_badblocks();
             }
             if !all {
@@ -160,7 +164,8 @@ impl dax::Operations for PmemIo {
         let off = this.page_offset(pgoff)?;
         let kaddr = this.map.kaddr(off)?;
         let sector = off >> block::SECTOR_SHIFT;
-        let sectors = u32::try_from(pages.max(0) as u64 * PAGE_SIZE / SECTOR_SIZE).unwrap_or(u32::MAX);
+        let sectors =
+            u32::try_from(pages.max(0) as u64 * PAGE_SIZE / SECTOR_SIZE).unwrap_or(u32::MAX);
         let direct = |pages: i64| Direct {
             kaddr,
             phys: this.map.phys() + off,

@@ -124,7 +124,7 @@ impl PageMap {
         if unsafe { bindings::dpmem_is_err(addr) } {
             // SAFETY: as above.
             return Err(Error::from_errno(
-                unsafe { bindings::dpmem_ptr_err(addr) } as i32,
+                unsafe { bindings::dpmem_ptr_err(addr) } as i32
             ));
         }
         // INVARIANT: mapped above.
@@ -183,7 +183,13 @@ unsafe extern "C" fn memory_failure(
 ) -> kernel::ffi::c_int {
     // SAFETY: `pgmap` is the `pgmap` field of a live `PageMap` (contract);
     // `Opaque` is transparent.
-    let pm = unsafe { &*kernel::container_of!(pgmap.cast::<Opaque<bindings::dev_pagemap>>(), PageMap, pgmap) };
+    let pm = unsafe {
+        &*kernel::container_of!(
+            pgmap.cast::<Opaque<bindings::dev_pagemap>>(),
+            PageMap,
+            pgmap
+        )
+    };
     let t = pm.failure.lock();
     let phys = (pfn as u64) << PAGE_SHIFT;
     if t.dax.is_null() || phys < t.data_phys {
