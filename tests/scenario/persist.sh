@@ -4,7 +4,8 @@
 # Data written through /dev/dpmem0 is on the medium: after a reboot on the
 # same FILE-backed nvdimm the namespace binds by itself and fio's crc32c
 # verify passes over the whole device; the host sees the same bytes at
-# the data offset.
+# the data offset. The same for stores through a DAX mapping of a file on
+# ext4 mounted with dax=always.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/guest/lib.sh"
@@ -12,8 +13,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 img=$tmp/pmem.img
 MIB=$((1 << 20))
+gcc -static -O2 -o "$tmp/daxtool" "$top/tests/guest/tools/daxtool.c" || exit 1
 boot() { # boot GUEST-SNIPPET: output in $tmp/out
-	"$top/scripts/guest-run" --quiet --nvdimm "$img:512M" --add "$top/tests/guest/lib.sh" \
+	"$top/scripts/guest-run" --quiet --nvdimm "$img:512M" --add "$top/tests/guest/lib.sh" --add "$tmp/daxtool" \
 		--log "$tmp/out" -- sh -c ". ./lib.sh; $1" >/dev/null 2>&1
 }
 job="--name=whole --filename=/dev/dpmem0 --direct=1 --ioengine=psync --bs=128k --rw=write --size=100% --verify=crc32c --verify_fatal=1"
@@ -32,4 +34,10 @@ check_eq "binds by itself after reboot" "$?" 0
 boot "modprobe dpmem && fio $job --verify_only"
 check_eq "whole-device crc32c verify after reboot" "$?" 0
 check "fio read every block" grep -q "whole: (groupid" "$tmp/out"
+
+boot "modprobe dpmem && mkfs.ext4 -q -F -b 4096 /dev/dpmem0 && mount -o dax=always /dev/dpmem0 /mnt &&
+	grep -q dax=always /proc/mounts && ./daxtool mwrite /mnt/f 16777216 42 && ./daxtool statx /mnt/f && umount /mnt"
+check_eq "ext4 dax=always: pattern stored through mmap + msync" "$?" 0
+boot "modprobe dpmem && e2fsck -fn /dev/dpmem0 && mount -o dax=always /dev/dpmem0 /mnt && ./daxtool verify /mnt/f 16777216 42"
+check_eq "ext4 clean and the mmap-stored pattern intact after reboot" "$?" 0
 done_testing
