@@ -128,6 +128,11 @@ unsafe fn data<'a, T: Operations>(dax_dev: *mut bindings::dax_device) -> Pin<&'a
     unsafe { <Pin<KBox<T>> as ForeignOwnable>::borrow(bindings::dax_get_private(dax_dev)) }
 }
 
+/// # Safety
+///
+/// Called by the DAX core for a live DAX device made by
+/// [`crate::block::Disk::enable_dax`] with `T`; pointer arguments are valid
+/// as `struct dax_operations` documents.
 unsafe extern "C" fn direct_access<T: Operations>(
     dax_dev: *mut bindings::dax_device,
     pgoff: kernel::ffi::c_ulong,
@@ -166,6 +171,11 @@ unsafe extern "C" fn direct_access<T: Operations>(
     }
 }
 
+/// # Safety
+///
+/// Called by the DAX core for a live DAX device made by
+/// [`crate::block::Disk::enable_dax`] with `T`; pointer arguments are valid
+/// as `struct dax_operations` documents.
 unsafe extern "C" fn zero_page_range<T: Operations>(
     dax_dev: *mut bindings::dax_device,
     pgoff: kernel::ffi::c_ulong,
@@ -179,6 +189,11 @@ unsafe extern "C" fn zero_page_range<T: Operations>(
     }
 }
 
+/// # Safety
+///
+/// Called by the DAX core for a live DAX device made by
+/// [`crate::block::Disk::enable_dax`] with `T`; pointer arguments are valid
+/// as `struct dax_operations` documents.
 unsafe extern "C" fn recovery_write<T: Operations>(
     dax_dev: *mut bindings::dax_device,
     pgoff: kernel::ffi::c_ulong,

@@ -223,8 +223,12 @@ impl dax::Operations for PmemIo {
         };
         let sector = off >> block::SECTOR_SHIFT;
         let sectors = u32::try_from(len as u64 / SECTOR_SIZE).unwrap_or(u32::MAX);
+        // `kaddr` came from our `direct_access`; anything else is refused.
+        let Some(dst) = this.map.offset_of(kaddr, bytes) else {
+            return 0;
+        };
         if !this.badblocks.is_bad(sector, sectors) {
-            return this.map.copy_from_iter(kaddr, bytes, src);
+            return this.map.copy_from_iter(dst, bytes, src);
         }
         if in_page != 0 || bytes % PAGE_SIZE as usize != 0 {
             return 0;
@@ -236,7 +240,7 @@ impl dax::Operations for PmemIo {
         if !all {
             return 0;
         }
-        let n = this.map.copy_from_iter(kaddr, bytes, src);
+        let n = this.map.copy_from_iter(dst, bytes, src);
         this.badblocks.clear(sector, cleared >> block::SECTOR_SHIFT);
         n
     }

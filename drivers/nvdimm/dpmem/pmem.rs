@@ -291,8 +291,9 @@ impl Mapping {
         self.at(offset, 1)
     }
 
-    /// Offset of kernel address `kaddr` if `len` bytes from it are mapped.
-    fn offset_of(&self, kaddr: *mut u8, len: usize) -> Option<u64> {
+    /// Offset of kernel address `kaddr` if `len` bytes from it are mapped
+    /// (address arithmetic only).
+    pub fn offset_of(&self, kaddr: *mut u8, len: usize) -> Option<u64> {
         let off = (kaddr as usize).checked_sub(self.virt.as_ptr() as usize)? as u64;
         let end = off.checked_add(len as u64)?;
         (end <= self.len).then_some(off)
@@ -310,14 +311,17 @@ impl Mapping {
         Ok(())
     }
 
-    /// Copies `len` bytes from `src` to `kaddr`, which must lie inside this
-    /// mapping (else nothing is copied); returns the bytes copied.
-    pub fn copy_from_iter(&self, kaddr: *mut u8, len: usize, src: &mut IovSource<'_>) -> usize {
-        if self.offset_of(kaddr, len).is_none() {
+    /// Copies `len` bytes from `src` to `offset` with cache-bypassing
+    /// stores; returns the bytes copied (0 if the range is not mapped).
+    pub fn copy_from_iter(&self, offset: u64, len: usize, src: &mut IovSource<'_>) -> usize {
+        let Ok(dst) = u32::try_from(len)
+            .map_err(|_| EIO)
+            .and_then(|l| self.at(offset, l))
+        else {
             return 0;
-        }
-        // SAFETY: `kaddr..kaddr + len` is inside the mapping (checked).
-        unsafe { src.copy_flushcache(kaddr, len) }
+        };
+        // SAFETY: `dst..dst + len` is inside the mapping (checked).
+        unsafe { src.copy_flushcache(dst, len) }
     }
 
     /// Copies `seg` to `offset`, bypassing (or flushing) the CPU cache so
