@@ -436,6 +436,15 @@ impl Segment<'_> {
     }
 }
 
+impl Segments<'_> {
+    /// Whether every byte of the bio was yielded. False after the iterator
+    /// stopped early on a bio whose vector is inconsistent with its size:
+    /// the caller must then fail the bio rather than complete it.
+    pub fn exhausted(&self) -> bool {
+        self.iter.bi_size == 0
+    }
+}
+
 impl<'a> Iterator for Segments<'a> {
     type Item = Segment<'a>;
 
@@ -451,9 +460,10 @@ impl<'a> Iterator for Segments<'a> {
         if len == 0 {
             return None;
         }
+        let offset = bv.bv_offset.checked_add(it.bi_bvec_done)?;
         // SAFETY: the bvec's pages are contiguous and mapped (no HIGHMEM,
         // enforced at build time); the offset stays inside the bvec.
-        let addr = unsafe { bindings::dpmem_bvec_virt(bv.bv_page, bv.bv_offset + it.bi_bvec_done) };
+        let addr = unsafe { bindings::dpmem_bvec_virt(bv.bv_page, offset) };
         // INVARIANT: `len` bytes from `addr` are the bvec's, within the bio.
         let seg = Segment {
             addr: addr.cast(),
@@ -461,7 +471,11 @@ impl<'a> Iterator for Segments<'a> {
             sector: it.bi_sector,
             _bio: PhantomData,
         };
-        it.bi_sector += u64::from(len >> SECTOR_SHIFT);
+        // A sector past u64::MAX saturates, so the next segment fails the
+        // caller's bounds check instead of wrapping to the device start.
+        it.bi_sector = it.bi_sector.saturating_add(u64::from(len >> SECTOR_SHIFT));
+        // Cannot underflow or overflow: `len <= bi_size` and
+        // `len <= bv_len - bi_bvec_done`.
         it.bi_size -= len;
         it.bi_bvec_done += len;
         if it.bi_bvec_done == bv.bv_len {

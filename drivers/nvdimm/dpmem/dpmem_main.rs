@@ -253,7 +253,7 @@ fn attach_disk(
             Err,
             "could not reserve {:#x}-{:#x}: busy\n",
             resource.start,
-            resource.start + resource.size - 1
+            resource.start + resource.size.saturating_sub(1)
         )
     })?;
     let data_phys = resource.start + l.data_offset;

@@ -85,15 +85,29 @@ impl PmemIo {
     /// `off` and invalidates the cache over them. Returns the bytes cleared
     /// and whether that was all of them; the caller drops the cleared
     /// sectors from the bad-block list.
+    ///
+    /// One page at a time, stopping at the first page not fully cleared (so
+    /// what was cleared is a prefix): our segments span many pages, and
+    /// platforms do not clear large ranges reliably (see `pmem.c`).
     fn clear_poison(&self, off: u64, len: u32) -> (u32, bool) {
-        let Ok(cleared) = self.region.clear_poison(self.map.phys() + off, len) else {
-            return (0, false);
-        };
-        if cleared > 0 {
-            // Stale cache lines could still hold the poisoned data.
-            let _ = self.map.invalidate(off, len);
+        let mut done = 0u32;
+        while done < len {
+            let piece =
+                (len - done).min(PAGE_SIZE as u32 - ((off + u64::from(done)) % PAGE_SIZE) as u32);
+            let at = off + u64::from(done);
+            let Ok(cleared) = self.region.clear_poison(self.map.phys() + at, piece) else {
+                break;
+            };
+            if cleared > 0 {
+                // Stale cache lines could still hold the poisoned data.
+                let _ = self.map.invalidate(at, piece);
+            }
+            done += cleared;
+            if cleared < piece {
+                break;
+            }
         }
-        (cleared, cleared >= len)
+        (done, done >= len)
     }
 
     /// Byte offset of page `pgoff` of the data area, if it exists.
@@ -122,7 +136,8 @@ impl block::Operations for PmemIo {
         }
         let acct = bio.start_accounting();
         let mut status = Status::OK;
-        for seg in bio.segments() {
+        let mut segments = bio.segments();
+        for seg in segments.by_ref() {
             let r = match op {
                 Op::Write => this.write(&bio, &seg),
                 _ => this.read(&seg),
@@ -131,6 +146,11 @@ impl block::Operations for PmemIo {
                 status = s;
                 break;
             }
+        }
+        if status == Status::OK && !segments.exhausted() {
+            // The bio's vector ends before its size: never report data we
+            // did not move as transferred.
+            status = Status::IOERR;
         }
         bio.end_accounting(acct);
         if bio.fua() && status == Status::OK {
@@ -164,8 +184,8 @@ impl dax::Operations for PmemIo {
         let off = this.page_offset(pgoff)?;
         let kaddr = this.map.kaddr(off)?;
         let sector = off >> block::SECTOR_SHIFT;
-        let sectors =
-            u32::try_from(pages.max(0) as u64 * PAGE_SIZE / SECTOR_SIZE).unwrap_or(u32::MAX);
+        let sectors = u32::try_from((pages.max(0) as u64).saturating_mul(PAGE_SIZE / SECTOR_SIZE))
+            .unwrap_or(u32::MAX);
         let direct = |pages: i64| Direct {
             kaddr,
             phys: this.map.phys() + off,
@@ -178,7 +198,9 @@ impl dax::Operations for PmemIo {
             }
             // Recover page by page: clearing poison in big chunks is not
             // reliable on real platforms (as pmem.c notes).
-            let good = ((first_bad - sector) * SECTOR_SIZE).div_ceil(PAGE_SIZE) as i64;
+            // `first_bad` may lie before `sector` when a bad range starts
+            // earlier: then no page is good.
+            let good = (first_bad.saturating_sub(sector) * SECTOR_SIZE).div_ceil(PAGE_SIZE) as i64;
             return Ok(direct(good.max(1)));
         }
         if this.badblocks.count() > 0 {
@@ -197,7 +219,9 @@ impl dax::Operations for PmemIo {
             let sectors = (PAGE_SIZE / SECTOR_SIZE) as u32;
             if this.badblocks.is_bad(sector, sectors) {
                 let (cleared, all) = this.clear_poison(off, PAGE_SIZE as u32);
-                this.badblocks.clear(sector, cleared >> block::SECTOR_SHIFT);
+                if cleared > 0 {
+                    this.badblocks.clear(sector, cleared >> block::SECTOR_SHIFT);
+                }
                 if !all {
                     return Err(EIO);
                 }
@@ -217,7 +241,12 @@ impl dax::Operations for PmemIo {
         src: &mut IovSource<'_>,
     ) -> usize {
         let in_page = kaddr as usize & (PAGE_SIZE as usize - 1);
-        let len = (in_page + bytes).next_multiple_of(PAGE_SIZE as usize);
+        let Some(len) = in_page
+            .checked_add(bytes)
+            .and_then(|l| l.checked_next_multiple_of(PAGE_SIZE as usize))
+        else {
+            return 0;
+        };
         let Ok(off) = this.page_offset(pgoff) else {
             return 0;
         };

@@ -312,19 +312,21 @@ pub extern "C" fn dpmem_kunit_bio_segments(test: *mut bindings::kunit) {
     raw.bi_io_vec = vecs.as_ptr().cast_mut();
     raw.bi_vcnt = 3;
     type Want = (u64, *mut u8, u32);
-    let walk = |raw: &mut bindings::bio, iter: bindings::bvec_iter| -> KVec<Want> {
+    let walk = |raw: &mut bindings::bio, iter: bindings::bvec_iter| -> (KVec<Want>, bool) {
         raw.bi_iter = iter;
         // SAFETY: a bio we own; it is never ended: `into_raw` below gives
         // it back before the wrapper could end it.
         let bio = unsafe { Bio::from_raw(raw) };
         let mut got = KVec::new();
-        for s in bio.segments() {
+        let mut segments = bio.segments();
+        for s in segments.by_ref() {
             let s: Segment<'_> = s;
             let _ = got.push((s.sector(), s.addr(), s.len()), GFP_KERNEL);
         }
+        let exhausted = segments.exhausted();
         // SAFETY: only takes the pointer back; nothing is handed to C.
         let _ = unsafe { bio.into_raw() };
-        got
+        (got, exhausted)
     };
     let iter = |sector, size, idx, done| bindings::bvec_iter {
         bi_sector: sector,
@@ -332,25 +334,35 @@ pub extern "C" fn dpmem_kunit_bio_segments(test: *mut bindings::kunit) {
         bi_idx: idx,
         bi_bvec_done: done,
     };
-    let whole = walk(&mut raw, iter(100, 12800, 0, 0));
+    let (whole, whole_done) = walk(&mut raw, iter(100, 12800, 0, 0));
     let want: [Want; 3] = [
         (100, at(a, 512), 3584),
         (107, at(b, 0), 8192),
         (123, at(c, 1024), 1024),
     ];
     kexpect!(t, whole[..] == want[..]);
+    kexpect!(t, whole_done);
     // Part-way through the middle bvec (the bio was partly completed).
-    let rest = walk(&mut raw, iter(200, 5120, 1, 4096));
+    let (rest, rest_done) = walk(&mut raw, iter(200, 5120, 1, 4096));
     let want: [Want; 2] = [(200, at(b, 4096), 4096), (208, at(c, 1024), 1024)];
     kexpect!(t, rest[..] == want[..]);
+    kexpect!(t, rest_done);
     // A bio shorter than its bvecs (split): stops at bi_size.
-    let short = walk(&mut raw, iter(100, 1024, 0, 0));
+    let (short, _) = walk(&mut raw, iter(100, 1024, 0, 0));
     kexpect!(t, short[..] == [(100, at(a, 512), 1024)][..]);
     // An empty bio (a pure flush) has no segments.
-    kexpect!(t, walk(&mut raw, iter(0, 0, 0, 0)).is_empty());
+    kexpect!(t, walk(&mut raw, iter(0, 0, 0, 0)).0.is_empty());
     // A corrupt iterator past the last bvec yields nothing rather than
-    // reading beyond the array.
-    kexpect!(t, walk(&mut raw, iter(0, 512, 3, 0)).is_empty());
+    // reading beyond the array, and says the bio was not consumed (the
+    // data path fails it instead of completing it).
+    let (corrupt, corrupt_done) = walk(&mut raw, iter(0, 512, 3, 0));
+    kexpect!(t, corrupt.is_empty());
+    kexpect!(t, !corrupt_done);
+    // A size beyond what the vector holds: everything the vector has is
+    // yielded, and the shortfall is reported.
+    let (over, over_done) = walk(&mut raw, iter(100, 12800 + 512, 0, 0));
+    kexpect!(t, over.len() == 3);
+    kexpect!(t, !over_done);
 }
 
 /// Our block status constants are the kernel's, by errno.
