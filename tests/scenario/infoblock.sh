@@ -6,18 +6,7 @@
 # corrupt or moved block is refused with a reason and nothing written.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/tests/guest/lib.sh"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-img=$tmp/pmem.img
-MIB=$((1 << 20))
-
-boot() { # boot [--mem SIZE] -- guest shell snippet; output in $tmp/out
-	local args=()
-	[ "$1" = --mem ] && { args=(--mem "$2"); shift 2; }
-	"$top/scripts/guest-run" --quiet "${args[@]}" --nvdimm "$img:1G" --add "$top/tests/guest/lib.sh" \
-		--log "$tmp/out" -- sh -c ". ./lib.sh; $1" >/dev/null 2>&1
-}
+. "$top/tests/scenario/lib.bash"
 region_sum() { dd if="$img" bs=1M count=32 2>/dev/null | sha256sum; }
 poke() { printf "$2" | dd of="$img" bs=1 seek=$(($1)) conv=notrunc 2>/dev/null; }
 # set_page_size N: edit the info block's page size and recompute its
@@ -42,20 +31,20 @@ head -c 4096 /dev/zero | tr '\0' 'A' | dd of="$img" conv=notrunc 2>/dev/null
 poke $((18 * MIB + 4096)) 'user data'
 first4k=$(dd if="$img" bs=4096 count=1 2>/dev/null | sha256sum)
 
-boot 'modprobe dpmem && dpmem_format namespace0.0 && [ "$(ns_driver namespace0.0)" = dpmem ]'
+boot 1G 'modprobe dpmem && dpmem_format namespace0.0 && [ "$(ns_driver namespace0.0)" = dpmem ]'
 check_eq "format on a FILE-backed nvdimm" "$?" 0
 check_eq "first 4 KiB untouched by format" "$(dd if="$img" bs=4096 count=1 2>/dev/null | sha256sum)" "$first4k"
 check_eq "info block signature at 4 KiB" "$(dd if="$img" bs=1 skip=4096 count=14 2>/dev/null)" DPMEM_INFO_BLK
 check_eq "data area untouched by format" "$(dd if="$img" bs=1 skip=$((18 * MIB + 4096)) count=9 2>/dev/null)" "user data"
 
-boot 'modprobe dpmem && [ "$(ns_driver namespace0.0)" = dpmem ]'
+boot 1G 'modprobe dpmem && [ "$(ns_driver namespace0.0)" = dpmem ]'
 check_eq "binds after reboot" "$?" 0
 
 # Corrupt one reserved byte: the checksum catches it.
 orig=$(peek $((4096 + 0x200)) 1)
 poke $((4096 + 0x200)) '\x5a'
 before=$(region_sum)
-boot 'modprobe dpmem; [ -z "$(ns_driver namespace0.0)" ] && dmesg | grep "dpmem namespace0.0"'
+boot 1G 'modprobe dpmem; [ -z "$(ns_driver namespace0.0)" ] && dmesg | grep "dpmem namespace0.0"'
 check_eq "corrupt block: not bound" "$?" 0
 check "corrupt block: checksum mismatch logged" grep -q "info block checksum mismatch" "$tmp/out"
 check_eq "corrupt block: nothing written" "$(region_sum)" "$before"
@@ -65,19 +54,19 @@ check_eq "corrupt block: nothing written" "$(region_sum)" "$before"
 poke $((4096 + 0x200)) "\\x$orig"
 set_page_size 8192
 before=$(region_sum)
-boot 'modprobe dpmem; [ -z "$(ns_driver namespace0.0)" ] && dmesg | grep "dpmem namespace0.0"'
+boot 1G 'modprobe dpmem; [ -z "$(ns_driver namespace0.0)" ] && dmesg | grep "dpmem namespace0.0"'
 check_eq "resealed bad field: not bound" "$?" 0
 check "resealed bad field: reason logged" grep -q "info block page size is 8192, expected 4096" "$tmp/out"
 check_eq "resealed bad field: nothing written" "$(region_sum)" "$before"
 
 # Put the page size back (and reseal): binds again, the data is intact.
 set_page_size 4096
-boot 'modprobe dpmem && [ "$(ns_driver namespace0.0)" = dpmem ]'
+boot 1G 'modprobe dpmem && [ "$(ns_driver namespace0.0)" = dpmem ]'
 check_eq "repaired block binds again" "$?" 0
 
 # More guest RAM moves the nvdimm to another physical address.
 before=$(region_sum)
-boot --mem 4G 'modprobe dpmem; [ -z "$(ns_driver namespace0.0)" ] && dmesg | grep "dpmem namespace0.0"'
+boot --mem 4G 1G 'modprobe dpmem; [ -z "$(ns_driver namespace0.0)" ] && dmesg | grep "dpmem namespace0.0"'
 check_eq "moved namespace: not bound" "$?" 0
 check "moved namespace: reason logged" grep -q "namespace moved: formatted at 0x100000000, now at 0x" "$tmp/out"
 check_eq "moved namespace: nothing written" "$(region_sum)" "$before"

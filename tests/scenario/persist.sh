@@ -8,20 +8,13 @@
 # ext4 mounted with dax=always.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
-. "$top/tests/guest/lib.sh"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-img=$tmp/pmem.img
-MIB=$((1 << 20))
+. "$top/tests/scenario/lib.bash"
 gcc -static -O2 -o "$tmp/daxtool" "$top/tests/guest/tools/daxtool.c" || exit 1
-boot() { # boot GUEST-SNIPPET: output in $tmp/out
-	"$top/scripts/guest-run" --quiet --nvdimm "$img:512M" --add "$top/tests/guest/lib.sh" --add "$tmp/daxtool" \
-		--log "$tmp/out" -- sh -c ". ./lib.sh; $1" >/dev/null 2>&1
-}
+boot_add=(--add "$tmp/daxtool")
 job="--name=whole --filename=/dev/dpmem0 --direct=1 --ioengine=psync --bs=128k --rw=write --size=100% --verify=crc32c --verify_fatal=1"
 truncate -s 512M "$img"
 
-boot "modprobe dpmem && dpmem_format namespace0.0 && fio $job --do_verify=1 &&
+boot 512M "modprobe dpmem && dpmem_format namespace0.0 && fio $job --do_verify=1 &&
 	printf 'dpmem persist marker' | dd of=/dev/dpmem0 bs=4096 seek=1 conv=fsync"
 check_eq "format, fill and verify on a FILE-backed nvdimm" "$?" 0
 # Data offset of a 512 MiB namespace: ALIGN(8K + 64 * 131070, 2M) = 10 MiB.
@@ -29,15 +22,15 @@ check_eq "host sees the block write at data offset + 4 KiB" \
 	"$(dd if="$img" bs=1 skip=$((10 * MIB + 4096)) count=20 2>/dev/null)" "dpmem persist marker"
 # The marker overwrote part of fio's first block: put it back by rewriting
 # that block the same way fio did, then verify everything after a reboot.
-boot "modprobe dpmem && [ \"\$(ns_driver namespace0.0)\" = dpmem ] && fio $job --size=128k --do_verify=0"
+boot 512M "modprobe dpmem && [ \"\$(ns_driver namespace0.0)\" = dpmem ] && fio $job --size=128k --do_verify=0"
 check_eq "binds by itself after reboot" "$?" 0
-boot "modprobe dpmem && fio $job --verify_only"
+boot 512M "modprobe dpmem && fio $job --verify_only"
 check_eq "whole-device crc32c verify after reboot" "$?" 0
 check "fio read every block" grep -q "whole: (groupid" "$tmp/out"
 
-boot "modprobe dpmem && mkfs.ext4 -q -F -b 4096 /dev/dpmem0 && mount -o dax=always /dev/dpmem0 /mnt &&
+boot 512M "modprobe dpmem && mkfs.ext4 -q -F -b 4096 /dev/dpmem0 && mount -o dax=always /dev/dpmem0 /mnt &&
 	grep -q dax=always /proc/mounts && ./daxtool mwrite /mnt/f 16777216 42 && ./daxtool statx /mnt/f && umount /mnt"
 check_eq "ext4 dax=always: pattern stored through mmap + msync" "$?" 0
-boot "modprobe dpmem && e2fsck -fn /dev/dpmem0 && mount -o dax=always /dev/dpmem0 /mnt && ./daxtool verify /mnt/f 16777216 42"
+boot 512M "modprobe dpmem && e2fsck -fn /dev/dpmem0 && mount -o dax=always /dev/dpmem0 /mnt && ./daxtool verify /mnt/f 16777216 42"
 check_eq "ext4 clean and the mmap-stored pattern intact after reboot" "$?" 0
 done_testing
