@@ -141,15 +141,7 @@ impl Badblocks {
 
     /// Whether any of `sectors` sectors from `sector` is bad.
     pub fn is_bad(&self, sector: u64, sectors: u32) -> bool {
-        if self.count() == 0 {
-            return false;
-        }
-        let sectors = i32::try_from(sectors).unwrap_or(i32::MAX);
-        let (mut first, mut num) = (0u64, 0i32);
-        // SAFETY: initialised (type invariant); the out-parameters are ours.
-        unsafe {
-            bindings::badblocks_check(self.as_raw(), sector, sectors, &mut first, &mut num) != 0
-        }
+        self.first_bad(sector, sectors).is_some()
     }
 
     /// The first bad sector among `sectors` sectors from `sector`, if any.
