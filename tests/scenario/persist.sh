@@ -26,7 +26,7 @@ boot 512M "modprobe dpmem && [ \"\$(ns_driver namespace0.0)\" = dpmem ] && fio $
 check_eq "binds by itself after reboot" "$?" 0
 boot 512M "modprobe dpmem && fio $job --verify_only"
 check_eq "whole-device crc32c verify after reboot" "$?" 0
-check "fio read every block" grep -q "whole: (groupid" "$tmp/out"
+check "fio verify read the whole 502 MiB data area" grep -qE "READ: bw=.*io=502MiB" "$tmp/out"
 
 boot 512M "modprobe dpmem && mkfs.ext4 -q -F -b 4096 /dev/dpmem0 && mount -o dax=always /dev/dpmem0 /mnt &&
 	grep -q dax=always /proc/mounts && ./daxtool mwrite /mnt/f 16777216 42 && ./daxtool statx /mnt/f && umount /mnt"
