@@ -6,6 +6,7 @@
 # writes persist across unmount/unbind/rebind, MAP_SYNC works, 2 MiB-aligned
 # extents get PMD faults (fs_dax trace events), O_DIRECT into a DAX mapping
 # works (it needs the struct pages), and unbind while mounted is survivable.
+# Everything runs twice: head placement, then sectioned placement.
 . ./lib.sh
 
 MIB=1048576
@@ -14,30 +15,54 @@ mem_free() { awk '/^MemFree:/ { print $2 }' /proc/meminfo; }
 mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
 
 check "modprobe dpmem" modprobe dpmem
+chunks() { cat /sys/bus/nd/devices/$ns/dpmem/chunks_initialised; }
+chunks_total() { cat /sys/bus/nd/devices/$ns/dpmem/chunks_total; }
+# wait_chunks N: up to 30 s for N chunks to be initialised.
+wait_chunks() {
+	_i=0
+	while [ "$(chunks)" != "$1" ] && [ $_i -lt 300 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
+for placement in head sectioned; do
+p=$placement
 free_before=$(mem_free)
-check "format" dpmem_format $ns
+if [ "$p" = head ]; then
+	check "$p: format" dpmem_format $ns
+	# The worker initialises every chunk in the background after bind.
+	wait_chunks "$(chunks_total)"
+	check_eq "$p: every descriptor chunk holds live struct pages" "$(chunks)" "$(chunks_total)"
+else
+	echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+	check "$p: format" dpmem_format "$ns sectioned force"
+	check_eq "$p: no chunk initialised at bind" "$(chunks)" 0
+fi
 free_after=$(mem_free)
 # 64 bytes per 4 KiB page of 1 GiB are 16 MiB of struct pages; allow a
 # 1 MiB drop for the binding's own allocations.
-check "struct pages are not taken from RAM (MemFree $free_before -> $free_after kB)" \
+check "$p: struct pages are not taken from RAM (MemFree $free_before -> $free_after kB)" \
 	test $((free_before - free_after)) -lt 1024
-check_eq "the disk is a DAX host" "$(cat /sys/block/dpmem0/queue/dax)" 1
-check_eq "every descriptor chunk holds live struct pages" \
-	"$(cat /sys/bus/nd/devices/$ns/dpmem/chunks_initialised)" "$(cat /sys/bus/nd/devices/$ns/dpmem/chunks_total)"
+check_eq "$p: the disk is a DAX host" "$(cat /sys/block/dpmem0/queue/dax)" 1
 
 for fs in ext4 xfs; do
 	case $fs in
 	ext4) mk="mkfs.ext4 -q -F -b 4096 -E stride=512,stripe_width=512"; fsck="e2fsck -fn" ;;
 	xfs) mk="mkfs.xfs -q -f -m reflink=0 -d su=2m,sw=1"; fsck="xfs_repair -n" ;;
 	esac
-	check "$fs: mkfs" $mk /dev/dpmem0
-	check "$fs: mount -o dax" mount -o dax /dev/dpmem0 /mnt
-	check "$fs: /proc/mounts says dax" grep -q "^/dev/dpmem0 /mnt $fs .*dax" /proc/mounts
+	t="$p/$fs"
+	check "$t: mkfs" $mk /dev/dpmem0
+	check "$t: mount -o dax" mount -o dax /dev/dpmem0 /mnt
+	check "$t: /proc/mounts says dax" grep -q "^/dev/dpmem0 /mnt $fs .*dax" /proc/mounts
 	echo data >/mnt/small
-	check "$fs: statx reports DAX" ./daxtool statx /mnt/small
-	check "$fs: MAP_SYNC mapping" ./daxtool mapsync /mnt/sync
-	check "$fs: pattern written through mmap + msync" ./daxtool mwrite /mnt/mapped $((8 * MIB)) 7
-	check "$fs: read back with read()" ./daxtool verify /mnt/mapped $((8 * MIB)) 7
+	check "$t: statx reports DAX" ./daxtool statx /mnt/small
+	if [ "$p" = sectioned ] && [ "$fs" = ext4 ]; then
+		check_eq "$t: mkfs, mount and write() initialised no chunk" "$(chunks)" 0
+	fi
+	check "$t: MAP_SYNC mapping" ./daxtool mapsync /mnt/sync
+	check "$t: pattern written through mmap + msync" ./daxtool mwrite /mnt/mapped $((8 * MIB)) 7
+	check "$t: read back with read()" ./daxtool verify /mnt/mapped $((8 * MIB)) 7
 
 	# PMD faults: a fresh 2 MiB-aligned extent mapped 2 MiB-aligned.
 	echo 1 >/sys/kernel/tracing/events/fs_dax/dax_pmd_fault_done/enable
@@ -45,24 +70,32 @@ for fs in ext4 xfs; do
 	out=$(./daxtool pmd /mnt/huge $((8 * MIB)))
 	echo 0 >/sys/kernel/tracing/events/fs_dax/dax_pmd_fault_done/enable
 	echo "$out"
-	check "$fs: the file got a 2 MiB-aligned extent" sh -c "echo '$out' | grep -q 'aligned-2M yes'"
+	check "$t: the file got a 2 MiB-aligned extent" sh -c "echo '$out' | grep -q 'aligned-2M yes'"
 	npmd=$(grep -c 'dax_pmd_fault_done.*NOPAGE' /sys/kernel/tracing/trace)
 	nfall=$(grep -c 'dax_pmd_fault_done.*FALLBACK' /sys/kernel/tracing/trace)
-	check "$fs: huge (PMD) faults served ($npmd NOPAGE, $nfall FALLBACK)" test "$npmd" -ge 4 -a "$nfall" -eq 0
+	check "$t: huge (PMD) faults served ($npmd NOPAGE, $nfall FALLBACK)" test "$npmd" -ge 4 -a "$nfall" -eq 0
 
 	# O_DIRECT from another file into a DAX mapping: get_user_pages on
 	# the mapping needs the struct pages in the reservation.
 	head -c $((4 * MIB)) /dev/urandom >/mnt/src
-	check "$fs: O_DIRECT read into a DAX mapping" ./daxtool odirect /mnt/src /mnt/target $((4 * MIB))
+	check "$t: O_DIRECT read into a DAX mapping" ./daxtool odirect /mnt/src /mnt/target $((4 * MIB))
+	if [ "$p" = sectioned ]; then
+		n=$(chunks)
+		check "$t: DAX faults initialised some chunks, not all ($n of $(chunks_total))" \
+			test "$n" -ge 1 -a "$n" -lt "$(chunks_total)"
+	fi
 
-	check "$fs: umount" umount /mnt
+	check "$t: umount" umount /mnt
 	echo $ns >/sys/bus/nd/drivers/dpmem/unbind
 	echo $ns >/sys/bus/nd/drivers/dpmem/bind
-	check_eq "$fs: rebound" "$(ns_driver $ns)" dpmem
-	check "$fs: clean after unbind/rebind" $fsck /dev/dpmem0
+	check_eq "$t: rebound" "$(ns_driver $ns)" dpmem
+	if [ "$p" = sectioned ]; then
+		check_eq "$t: rebinding starts with no chunk initialised" "$(chunks)" 0
+	fi
+	check "$t: clean after unbind/rebind" $fsck /dev/dpmem0
 	mount -o dax /dev/dpmem0 /mnt
-	check "$fs: mmap-written data intact after unbind/rebind" ./daxtool verify /mnt/mapped $((8 * MIB)) 7
-	check_fails "$fs: rmmod refused while mounted" rmmod dpmem
+	check "$t: mmap-written data intact after unbind/rebind" ./daxtool verify /mnt/mapped $((8 * MIB)) 7
+	check_fails "$t: rmmod refused while mounted" rmmod dpmem
 	umount /mnt
 done
 
@@ -70,13 +103,14 @@ done
 # instead of data, and after unmount the namespace binds and mounts again.
 mount -o dax /dev/dpmem0 /mnt
 echo $ns >/sys/bus/nd/drivers/dpmem/unbind
-check_eq "unbind while mounted completes" "$(ns_driver $ns)" ""
-check_fails "the filesystem sees I/O errors" sh -c 'cat /mnt/mapped >/dev/null && ls /mnt/mapped && echo x >/mnt/new && sync -f /mnt'
+check_eq "$p: unbind while mounted completes" "$(ns_driver $ns)" ""
+check_fails "$p: the filesystem sees I/O errors" sh -c 'cat /mnt/mapped >/dev/null && ls /mnt/mapped && echo x >/mnt/new && sync -f /mnt'
 umount /mnt 2>/dev/null || umount -l /mnt
 echo $ns >/sys/bus/nd/drivers/dpmem/bind
-check_eq "rebinds after that" "$(ns_driver $ns)" dpmem
-check "mounts again" mount -o dax /dev/dpmem0 /mnt
-check "data written before is still there" ./daxtool verify /mnt/mapped $((8 * MIB)) 7
+check_eq "$p: rebinds after that" "$(ns_driver $ns)" dpmem
+check "$p: mounts again" mount -o dax /dev/dpmem0 /mnt
+check "$p: data written before is still there" ./daxtool verify /mnt/mapped $((8 * MIB)) 7
 umount /mnt
+done
 check "rmmod" rmmod dpmem
 done_testing

@@ -25,7 +25,6 @@ check_refused "not a namespace name" "Invalid argument" pmem0
 check_refused "unknown option" "Invalid argument" $ns lazy
 check_refused "two placements" "Invalid argument" $ns head sectioned
 check_refused "missing namespace" "No such device" namespace7.0
-check_refused "sectioned not supported yet" "Operation not supported" $ns sectioned force
 check_eq "nothing bound after refusals" "$(ns_driver $ns)" ""
 
 check "force overwrites" dpmem_format $ns force
@@ -37,4 +36,22 @@ check_refused "reformat needs force" "File exists" $ns
 check "refusal names the dpmem block" klog_has "format refused: namespace holds a dpmem info block"
 check "reformat with force" dpmem_format $ns head force
 check_eq "bound again" "$(ns_driver $ns)" dpmem
+
+# Sectioned placement: each 128 MiB section starts with its own chunk; the
+# info block's section keeps its first 2 MiB, so data starts at 4 MiB and
+# the capacity equals head's (124 + 7 * 126 MiB).
+a=/sys/bus/nd/devices/$ns/dpmem
+echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+check "format sectioned" dpmem_format $ns sectioned force
+check_eq "sectioned: bound" "$(ns_driver $ns)" dpmem
+check_eq "sectioned: placement" "$(cat $a/placement)" sectioned
+check_eq "sectioned: data offset" "$(cat $a/data_offset)" $((4 << 20))
+check_eq "sectioned: capacity" "$(cat /sys/block/dpmem0/size)" $(((124 + 7 * 126) << 11))
+check_eq "sectioned: one chunk per section" "$(cat $a/chunks_total)" 8
+check_eq "sectioned: descriptor bytes" "$(cat $a/descriptor_bytes)" $((16 << 20))
+check_eq "sectioned: nothing initialised at bind" "$(cat $a/units_initialised)" ""
+check "sectioned: bind logged" klog_has "dpmem $ns: bound: .* 8 descriptor chunks \(sectioned placement\)"
+echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+echo $ns >/sys/bus/nd/drivers/dpmem/bind
+check_eq "sectioned: rebinds from its info block" "$(cat $a/placement)" sectioned
 done_testing

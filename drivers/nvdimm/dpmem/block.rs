@@ -165,6 +165,25 @@ impl Badblocks {
         // not found", which leaves nothing to clear.
         unsafe { bindings::badblocks_clear(self.as_raw(), sector, sectors) };
     }
+
+    /// Marks `sectors` sectors from `sector` bad (acknowledged); false if
+    /// the list is full.
+    pub fn set(&self, sector: u64, sectors: u32) -> bool {
+        let sectors = i32::try_from(sectors).unwrap_or(i32::MAX);
+        // SAFETY: initialised (type invariant).
+        unsafe { bindings::badblocks_set(self.as_raw(), sector, sectors, 1) == 0 }
+    }
+
+    /// Entry `i` as (first sector, sectors), if there is one. Only for a
+    /// list nothing else changes meanwhile (one being filled at bind).
+    pub fn entry(&mut self, i: usize) -> Option<(u64, u32)> {
+        let i = i32::try_from(i).ok()?;
+        let (mut sector, mut sectors) = (0u64, 0u32);
+        // SAFETY: initialised (type invariant); `&mut self` rules out
+        // concurrent changes through this value.
+        unsafe { bindings::dpmem_badblocks_entry(self.as_raw(), i, &mut sector, &mut sectors) }
+            .then_some((sector, sectors))
+    }
 }
 
 impl Drop for Badblocks {
@@ -425,6 +444,22 @@ impl Segment<'_> {
     /// Device sector the segment starts at.
     pub fn sector(&self) -> u64 {
         self.sector
+    }
+
+    /// The `len` bytes from byte `skip` (a whole number of sectors), if
+    /// they are inside the segment.
+    pub fn piece(&self, skip: u32, len: u32) -> Option<Segment<'_>> {
+        if skip % (1 << SECTOR_SHIFT) != 0 || skip.checked_add(len)? > self.len {
+            return None;
+        }
+        // INVARIANT: inside this segment, valid as long as it is.
+        Some(Segment {
+            // SAFETY: `skip <= len`, so in bounds of the segment's memory.
+            addr: unsafe { self.addr.add(skip as usize) },
+            len,
+            sector: self.sector + u64::from(skip >> SECTOR_SHIFT),
+            _bio: PhantomData,
+        })
     }
 }
 

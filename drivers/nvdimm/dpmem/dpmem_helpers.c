@@ -10,6 +10,9 @@
 #include <linux/mm.h>
 #include <linux/nd.h>
 #include <linux/uuid.h>
+#include <linux/workqueue.h>
+#include <linux/sched/mm.h>
+#include <linux/badblocks.h>
 #include <kunit/test.h>
 
 #include "dpmem.h"
@@ -156,4 +159,38 @@ void dpmem_kunit_fail(struct kunit *test, const char *file, int line,
 		      const char *msg)
 {
 	KUNIT_FAIL(test, "%s:%d: %s", file, line, msg);
+}
+
+/*
+ * An ordered workqueue with a rescuer (WQ_MEM_RECLAIM): descriptor
+ * initialisation must make progress under memory pressure, since DAX
+ * faults wait for it.
+ */
+struct workqueue_struct *dpmem_alloc_ordered_wq(const char *name)
+{
+	return alloc_ordered_workqueue("dpmem/%s", WQ_MEM_RECLAIM, name);
+}
+
+unsigned int dpmem_memalloc_noio_save(void)
+{
+	return memalloc_noio_save();
+}
+
+void dpmem_memalloc_noio_restore(unsigned int flags)
+{
+	memalloc_noio_restore(flags);
+}
+
+/*
+ * Entry @i of a bad-block list that nobody else changes while it is read
+ * (a private list being filled at bind): false past the end.
+ */
+bool dpmem_badblocks_entry(struct badblocks *bb, int i, u64 *sector,
+			   u32 *sectors)
+{
+	if (i < 0 || i >= bb->count)
+		return false;
+	*sector = BB_OFFSET(bb->page[i]);
+	*sectors = BB_LEN(bb->page[i]);
+	return true;
 }

@@ -12,6 +12,8 @@ void dpmem_kunit_info_block(struct kunit *test);
 void dpmem_kunit_layout_table(struct kunit *test);
 void dpmem_kunit_bio_segments(struct kunit *test);
 void dpmem_kunit_blk_status(struct kunit *test);
+void dpmem_kunit_sectioned_map(struct kunit *test);
+void dpmem_kunit_lazy_concurrency(struct kunit *test);
 
 static struct kunit_case dpmem_naming_cases[] = {
 	KUNIT_CASE(dpmem_kunit_disk_names),
@@ -46,4 +48,16 @@ static struct kunit_suite dpmem_block_suite = {
 	.test_cases = dpmem_block_cases,
 };
 
-kunit_test_suites(&dpmem_naming_suite, &dpmem_format_suite, &dpmem_block_suite);
+static struct kunit_case dpmem_lazy_cases[] = {
+	KUNIT_CASE(dpmem_kunit_sectioned_map),
+	KUNIT_CASE(dpmem_kunit_lazy_concurrency),
+	{}
+};
+
+static struct kunit_suite dpmem_lazy_suite = {
+	.name = "dpmem_lazy",
+	.test_cases = dpmem_lazy_cases,
+};
+
+kunit_test_suites(&dpmem_naming_suite, &dpmem_format_suite, &dpmem_block_suite,
+		  &dpmem_lazy_suite);

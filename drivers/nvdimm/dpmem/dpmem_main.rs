@@ -13,24 +13,30 @@ pub mod bindings;
 pub mod block;
 pub mod command;
 pub mod dax;
+pub mod descriptors;
 pub mod infoblock;
 pub mod io;
 #[cfg(CONFIG_KUNIT)]
 pub mod kunit;
 pub mod layout;
+pub mod lazy;
 pub mod libnvdimm;
 pub mod memremap;
 pub mod naming;
 pub mod pmem;
+pub mod worker;
 
 use block::{Badblocks, Disk, DiskParams, DiskVTable, Features};
+use descriptors::Descriptors;
 use infoblock::{DecodeError, Foreign, InfoBlock};
 use io::PmemIo;
+use kernel::sync::Arc;
 use kernel::{c_str, prelude::*};
-use layout::{LayoutError, INFO_OFFSET};
+use layout::{Layout, LayoutError, Placement, INFO_OFFSET};
+use lazy::{Lazy, LazyOwner};
 use libnvdimm::{DriverHandle, Namespace, NamespaceResource, SysfsOut};
-use memremap::{Altmap, PageMap};
-use pmem::{Mapping, MemClaim};
+use memremap::FailureTarget;
+use pmem::{Mapping, MemClaim, Region};
 
 module! {
     type: DpmemModule,
@@ -50,13 +56,15 @@ static DAX_VTABLE: dax::DaxVTable<PmemIo> = dax::DaxVTable::new();
 /// State of one bound namespace; dropped on unbind.
 ///
 /// Field order is teardown order (after `drop` stopped memory-failure
-/// reports to the DAX device): the disk goes first (DAX device killed,
-/// `del_gendisk` waits for bios in flight, the data mapping is unmapped),
-/// then the page map (which waits for every page to be free), the claim on
+/// reports to the DAX device): the disk goes first (DAX device killed, which
+/// waits for faults in `direct_access`; `del_gendisk` waits for bios in
+/// flight; the data mapping is unmapped), then the struct pages (the worker
+/// is stopped, each page map waits for its pages to be free), the claim on
 /// the physical range last.
 pub struct Binding {
     _disk: Disk<PmemIo>,
-    pagemap: Pin<KBox<PageMap>>,
+    pages: LazyOwner<Descriptors>,
+    target: Arc<FailureTarget>,
     _claim: MemClaim,
     resource: NamespaceResource,
     disk_name: naming::DiskName,
@@ -65,20 +73,21 @@ pub struct Binding {
 
 impl Drop for Binding {
     fn drop(&mut self) {
-        self.pagemap.clear_failure_target();
+        self.target.clear();
     }
 }
 
 impl Binding {
-    /// Descriptor chunks whose struct pages are live: each 2 MiB chunk of
-    /// the reservation the kernel has filled with struct pages.
+    /// Descriptor chunks whose struct pages are live: each 2 MiB chunk the
+    /// kernel has filled with struct pages, over every page map created.
     fn chunks_initialised(&self) -> u64 {
-        self.pagemap.altmap_used_pages() * layout::PAGE_SIZE / layout::CHUNK_SIZE
+        let pages = self.pages.fold(0u64, |n, _, pm| n + pm.altmap_used_pages());
+        pages * layout::PAGE_SIZE / layout::CHUNK_SIZE
     }
 }
 
 /// Attributes under `/sys/bus/nd/devices/namespaceX.Y/dpmem/`.
-const ATTRS: [&CStr; 7] = [
+const ATTRS: [&CStr; 8] = [
     c_str!("data_offset"),
     c_str!("data_size"),
     c_str!("descriptor_bytes"),
@@ -86,6 +95,7 @@ const ATTRS: [&CStr; 7] = [
     c_str!("chunks_total"),
     c_str!("chunks_initialised"),
     c_str!("uuid"),
+    c_str!("units_initialised"),
 ];
 
 /// `-EOPNOTSUPP`, which the 6.12 kernel crate does not name.
@@ -109,8 +119,8 @@ fn decode_errno(e: &DecodeError) -> Error {
 
 fn layout_errno(e: &LayoutError) -> Error {
     match e {
-        LayoutError::MisalignedStart(_) | LayoutError::UnsupportedPlacement(_) => eopnotsupp(),
-        LayoutError::TooSmall(_) => ENOSPC,
+        LayoutError::MisalignedStart(_) => eopnotsupp(),
+        LayoutError::TooSmall(_) | LayoutError::NoWholeSection(..) => ENOSPC,
     }
 }
 
@@ -127,11 +137,10 @@ fn log_layout_error(ns: &Namespace, what: &str, e: &LayoutError) {
             Err,
             "{what}: namespace of {size} bytes is too small (needs at least 4 MiB: reservation plus one 2 MiB data unit)\n"
         ),
-        LayoutError::UnsupportedPlacement(p) => ns_log!(
+        LayoutError::NoWholeSection(start, size) => ns_log!(
             ns,
             Err,
-            "{what}: placement '{}' is not supported by this version of dpmem\n",
-            p.name()
+            "{what}: namespace {start:#x}+{size:#x} holds no whole 128 MiB-aligned section, which sectioned placement needs (use head)\n"
         ),
     }
 }
@@ -232,6 +241,35 @@ impl core::fmt::Display for Uuid<'_> {
     }
 }
 
+/// Loads the region's known poison in the namespace at `start` into `bb`
+/// as device sectors; returns how many bad ranges lie (partly) outside the
+/// data.
+fn load_poison(region: &Region, l: &Layout, start: u64, bb: &Badblocks) -> Result<u32> {
+    const SECTOR: u64 = 512;
+    let mut all = Badblocks::new()?;
+    region.load_badblocks(&all, start, l.namespace_size);
+    let (mut i, mut outside) = (0, 0u32);
+    while let Some((sector, sectors)) = all.entry(i) {
+        i += 1;
+        let a = sector.saturating_mul(SECTOR);
+        let b = a.saturating_add(u64::from(sectors) * SECTOR);
+        let mut inside = 0;
+        for unit in 0..l.units() {
+            let Some(m) = l.unit_map(unit) else { break };
+            let (lo, hi) = (a.max(m.data_start), b.min(m.start + m.len));
+            if lo < hi {
+                let logical = m.logical_start + (lo - m.data_start);
+                bb.set(logical / SECTOR, ((hi - lo) / SECTOR) as u32);
+                inside += hi - lo;
+            }
+        }
+        if inside < b - a {
+            outside += 1;
+        }
+    }
+    Ok(outside)
+}
+
 /// Claims and maps the data area of a validated namespace and registers
 /// its block device.
 fn attach_disk(
@@ -257,7 +295,7 @@ fn attach_disk(
         )
     })?;
     let data_phys = resource.start + l.data_offset;
-    let map = Mapping::new(&claim, data_phys, l.data_size).inspect_err(|e| {
+    let map = Mapping::new(&claim, data_phys, l.mapped_len()).inspect_err(|e| {
         ns_log!(
             ns,
             Err,
@@ -266,11 +304,11 @@ fn attach_disk(
         )
     })?;
 
-    // Known poison: in the data area it fails reads of those sectors (and
-    // is listed in /sys/block/<disk>/badblocks); in the reservation it
-    // would hit the info block or the descriptors.
+    // Known poison: in the data it fails reads of those sectors (and is
+    // listed in /sys/block/<disk>/badblocks); elsewhere it would hit the
+    // info block or the descriptors.
     let badblocks = Badblocks::new()?;
-    region.load_badblocks(&badblocks, data_phys, l.data_size);
+    let outside = load_poison(&region, l, resource.start, &badblocks)?;
     if badblocks.count() > 0 {
         ns_log!(
             ns,
@@ -279,40 +317,29 @@ fn attach_disk(
             badblocks.count()
         );
     }
-    let reserved = Badblocks::new()?;
-    region.load_badblocks(&reserved, resource.start, l.data_offset);
-    if reserved.count() > 0 {
+    if outside > 0 {
         ns_log!(
             ns,
             Warning,
-            "{} bad range(s) inside the reservation (info block and descriptors, first {} MiB)\n",
-            reserved.count(),
-            l.data_offset >> 20
+            "{outside} bad range(s) outside the data (info block, descriptor chunks or unused space)\n"
         );
     }
-    drop(reserved);
 
-    // The struct pages of the data area, in the reservation: the range
-    // starts at the namespace so it contains its own altmap (8 KiB of info
-    // never used, then the descriptor chunks).
-    let altmap = Altmap {
-        reserve_pages: layout::INFO_RESERVE / layout::PAGE_SIZE,
-        free_pages: (l.data_offset - layout::INFO_RESERVE) / layout::PAGE_SIZE,
-    };
-    let pagemap = PageMap::new(
-        resource.start,
-        l.data_offset + l.data_size,
-        altmap,
-        ns.numa_node(),
-    )
-    .inspect_err(|e| {
-        ns_log!(
-            ns,
-            Err,
-            "cannot map struct pages for the data area: error {}\n",
-            e.to_errno()
-        )
-    })?;
+    // The struct pages of the data, created off the bind path by a worker:
+    // head placement starts it right after the disk is up, sectioned
+    // placement on the first DAX access that needs a pfn in a section.
+    let target = FailureTarget::new()?;
+    let pages = LazyOwner::new(
+        Descriptors {
+            layout: *l,
+            ns_start: resource.start,
+            nid: ns.numa_node(),
+            target: target.clone(),
+            disk_name,
+        },
+        l.units(),
+        ns.name(),
+    )?;
 
     let mut features = Features::WRITE_CACHE | Features::SYNCHRONOUS | Features::DAX;
     if fua {
@@ -329,9 +356,10 @@ fn attach_disk(
     let io = KBox::pin(
         PmemIo {
             map,
+            layout: *l,
             region,
             badblocks,
-            has_pages: true,
+            pages: pages.handle(),
         },
         GFP_KERNEL,
     )?;
@@ -348,12 +376,18 @@ fn attach_disk(
         )
     })?;
     if let Some(dax) = disk.dax_device() {
-        pagemap.set_failure_target(dax, data_phys);
+        target.set(dax);
+    }
+    if l.placement == Placement::Head {
+        // Not waited for: block I/O never needs struct pages, DAX faults
+        // wait in `direct_access`.
+        Lazy::start(&pages, 0)?;
     }
     Ok(KBox::pin(
         Binding {
             _disk: disk,
-            pagemap,
+            pages,
+            target,
             _claim: claim,
             resource,
             disk_name,
@@ -489,6 +523,27 @@ impl libnvdimm::Driver for DpmemDriver {
             4 => emit!(out, "{}\n", l.chunks()),
             5 => emit!(out, "{}\n", b.chunks_initialised()),
             6 => emit!(out, "{}\n", Uuid(&b.info.uuid)),
+            7 => {
+                // A range list ("0,3-5") of the units with struct pages.
+                let mut ranges = KVec::new();
+                let mut failed = false;
+                b.pages.fold((), |(), unit, _| match ranges.last_mut() {
+                    Some((_, end)) if *end + 1 == unit => *end = unit,
+                    _ => failed |= ranges.push((unit, unit), GFP_KERNEL).is_err(),
+                });
+                if failed {
+                    return Err(ENOMEM);
+                }
+                for (i, &(first, last)) in ranges.iter().enumerate() {
+                    let sep = if i == 0 { "" } else { "," };
+                    if first == last {
+                        emit!(out, "{sep}{first}");
+                    } else {
+                        emit!(out, "{sep}{first}-{last}");
+                    }
+                }
+                emit!(out, "\n");
+            }
             _ => return Err(EINVAL),
         }
         Ok(())

@@ -14,37 +14,94 @@
 //!
 //! `flush_dcache_page()` after a read is a no-op on x86, the only
 //! architecture dpmem builds for.
+//!
+//! Device offsets are translated to the media by the layout: one run for
+//! head placement, one per section for sectioned placement, where segments
+//! and DAX ranges are split at the section's descriptor chunk. Nothing here
+//! needs struct pages except DAX accesses that ask for a pfn: those wait for
+//! their unit's descriptors ([`Lazy::ensure`]).
 
 use crate::block::{self, Badblocks, Bio, Op, Segment, Status};
 use crate::dax::{self, AccessMode, Direct, IovSource};
+use crate::descriptors::Descriptors;
+use crate::layout::Layout;
+use crate::lazy::Lazy;
 use crate::pmem::{Flushed, Mapping, Region};
 use kernel::prelude::*;
+use kernel::sync::Arc;
 
 const SECTOR_SIZE: u64 = 1 << block::SECTOR_SHIFT;
 const PAGE_SIZE: u64 = 4096;
 const PAGE_SHIFT: u32 = 12;
 
-/// Everything `submit_bio` needs; owned by the disk.
+/// Everything `submit_bio` and DAX need; owned by the disk.
 pub struct PmemIo {
-    /// The data area, block sector 0 at offset 0.
+    /// The media from the first data byte (`layout.data_offset`) to the end
+    /// of the last data byte.
     pub map: Mapping,
+    /// Where each device byte lives.
+    pub layout: Layout,
     /// The namespace's region: flushes and poison clearing.
     pub region: Region,
-    /// Bad sectors of the data area.
+    /// Bad sectors of the device (device sectors).
     pub badblocks: Badblocks,
-    /// The data area has struct pages (a page map covers it), so DAX can
-    /// hand out pfns that filesystems may map.
-    pub has_pages: bool,
+    /// The struct pages of the data, initialised lazily per unit; DAX hands
+    /// out pfns only from initialised units.
+    pub pages: Arc<Lazy<Descriptors>>,
+}
+
+/// Where a run of device bytes lives in the data mapping.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Run {
+    /// Offset from the first data byte (`layout.data_offset`).
+    pub map_off: u64,
+    /// Contiguous bytes there (at most what was asked).
+    pub len: u64,
+    /// The unit whose descriptors describe it.
+    pub unit: u64,
+}
+
+/// Locates device byte `logical` of `layout`, the run being at most `len`
+/// bytes; fails unless all `len` bytes are on the device.
+pub fn locate(layout: &Layout, logical: u64, len: u64) -> Result<Run> {
+    match logical.checked_add(len) {
+        Some(end) if end <= layout.data_size => {}
+        _ => return Err(ERANGE),
+    }
+    let e = layout.locate(logical).ok_or(ERANGE)?;
+    Ok(Run {
+        map_off: e.offset.checked_sub(layout.data_offset).ok_or(ERANGE)?,
+        len: e.len.min(len),
+        unit: e.unit,
+    })
+}
+
+/// Calls `f` on each piece of `seg` that is contiguous on the media, with
+/// its offset in the data mapping: a segment that crosses a descriptor
+/// chunk (sectioned placement) is split around it.
+pub fn for_each_piece(
+    layout: &Layout,
+    seg: &Segment<'_>,
+    mut f: impl FnMut(u64, &Segment<'_>) -> Result<(), Status>,
+) -> Result<(), Status> {
+    let start = seg.sector().checked_mul(SECTOR_SIZE).ok_or(Status::IOERR)?;
+    let mut done = 0u32;
+    while done < seg.len() {
+        let left = seg.len() - done;
+        let run = locate(layout, start + u64::from(done), u64::from(left))
+            .map_err(|_| Status::IOERR)?;
+        // `run.len <= left`, a u32.
+        let len = run.len as u32;
+        let piece = seg.piece(done, len).ok_or(Status::IOERR)?;
+        f(run.map_off, &piece)?;
+        done += len;
+    }
+    Ok(())
 }
 
 impl PmemIo {
-    /// Byte offset of `seg` in the data area, if it lies inside it.
-    fn offset_of(&self, seg: &Segment<'_>) -> Result<u64, Status> {
-        let off = seg.sector().checked_mul(SECTOR_SIZE).ok_or(Status::IOERR)?;
-        match off.checked_add(u64::from(seg.len())) {
-            Some(end) if end <= self.map.len() => Ok(off),
-            _ => Err(Status::IOERR),
-        }
+    fn locate(&self, logical: u64, len: u64) -> Result<Run> {
+        locate(&self.layout, logical, len)
     }
 
     fn sectors(len: u32) -> u32 {
@@ -52,37 +109,39 @@ impl PmemIo {
     }
 
     fn read(&self, seg: &Segment<'_>) -> Result<(), Status> {
-        let off = self.offset_of(seg)?;
-        if self
-            .badblocks
-            .is_bad(seg.sector(), Self::sectors(seg.len()))
-        {
-            return Err(Status::IOERR);
-        }
-        self.map.read_into(off, seg).map_err(|_| Status::IOERR)
+        for_each_piece(&self.layout, seg, |off, piece| {
+            if self
+                .badblocks
+                .is_bad(piece.sector(), Self::sectors(piece.len()))
+            {
+                return Err(Status::IOERR);
+            }
+            self.map.read_into(off, piece).map_err(|_| Status::IOERR)
+        })
     }
 
     fn write(&self, bio: &Bio<'_>, seg: &Segment<'_>) -> Result<(), Status> {
-        let off = self.offset_of(seg)?;
-        if self
-            .badblocks
-            .is_bad(seg.sector(), Self::sectors(seg.len()))
-        {
-            let (cleared, all) = self.clear_poison(off, seg.len());
-            if cleared > 0 {
-                self.badblocks
-                    .clear(seg.sector(), cleared >> block::SECTOR_SHIFT);
-                bio.notify_badblocks();
+        for_each_piece(&self.layout, seg, |off, piece| {
+            if self
+                .badblocks
+                .is_bad(piece.sector(), Self::sectors(piece.len()))
+            {
+                let (cleared, all) = self.clear_poison(off, piece.len());
+                if cleared > 0 {
+                    self.badblocks
+                        .clear(piece.sector(), cleared >> block::SECTOR_SHIFT);
+                    bio.notify_badblocks();
+                }
+                if !all {
+                    return Err(Status::IOERR);
+                }
             }
-            if !all {
-                return Err(Status::IOERR);
-            }
-        }
-        self.map.write_from(off, seg).map_err(|_| Status::IOERR)
+            self.map.write_from(off, piece).map_err(|_| Status::IOERR)
+        })
     }
 
     /// `__pmem_clear_poison()`: asks the platform to clear `len` bytes at
-    /// `off` and invalidates the cache over them. Returns the bytes cleared
+    /// mapping offset `off` (contiguous on the media) and invalidates the cache over them. Returns the bytes cleared
     /// and whether that was all of them; the caller drops the cleared
     /// sectors from the bad-block list.
     ///
@@ -110,12 +169,10 @@ impl PmemIo {
         (done, done >= len)
     }
 
-    /// Byte offset of page `pgoff` of the data area, if it exists.
-    fn page_offset(&self, pgoff: u64) -> Result<u64> {
-        pgoff
-            .checked_mul(PAGE_SIZE)
-            .filter(|&off| off < self.map.len())
-            .ok_or(ERANGE)
+    /// Device byte offset of page `pgoff` and where the page lives.
+    fn page(&self, pgoff: u64) -> Result<(u64, Run)> {
+        let off = pgoff.checked_mul(PAGE_SIZE).ok_or(ERANGE)?;
+        Ok((off, self.locate(off, PAGE_SIZE)?))
     }
 }
 
@@ -178,18 +235,22 @@ impl dax::Operations for PmemIo {
         mode: AccessMode,
         want_pages: bool,
     ) -> Result<Direct> {
-        if want_pages && !this.has_pages {
-            return Err(ENXIO);
+        let (off, page) = this.page(pgoff)?;
+        if want_pages {
+            // The caller maps the pfn: its struct pages must exist. Waits
+            // for the worker the first time in each unit.
+            Lazy::ensure(&this.pages, page.unit)?;
         }
-        let off = this.page_offset(pgoff)?;
-        let kaddr = this.map.kaddr(off)?;
+        // The whole run to the end of the unit's data is contiguous.
+        let run = this.locate(off, this.layout.data_size - off)?;
+        let kaddr = this.map.kaddr(run.map_off)?;
         let sector = off >> block::SECTOR_SHIFT;
         let sectors = u32::try_from((pages.max(0) as u64).saturating_mul(PAGE_SIZE / SECTOR_SIZE))
             .unwrap_or(u32::MAX);
         let direct = |pages: i64| Direct {
             kaddr,
-            phys: this.map.phys() + off,
-            has_pages: this.has_pages,
+            phys: this.map.phys() + run.map_off,
+            has_pages: want_pages,
             pages,
         };
         if let Some(first_bad) = this.badblocks.first_bad(sector, sectors) {
@@ -205,20 +266,20 @@ impl dax::Operations for PmemIo {
         }
         if this.badblocks.count() > 0 {
             // Known good only as far as was asked.
-            return Ok(direct(pages));
+            return Ok(direct(pages.min((run.len >> PAGE_SHIFT) as i64)));
         }
-        Ok(direct(((this.map.len() - off) >> PAGE_SHIFT) as i64))
+        Ok(direct((run.len >> PAGE_SHIFT) as i64))
     }
 
     /// `pmem_dax_zero_page_range()`: page by page through the write path,
     /// so poison is cleared.
     fn zero_page_range(this: Pin<&Self>, pgoff: u64, pages: u64) -> Result {
         for p in pgoff..pgoff.checked_add(pages).ok_or(ERANGE)? {
-            let off = this.page_offset(p)?;
+            let (off, page) = this.page(p)?;
             let sector = off >> block::SECTOR_SHIFT;
             let sectors = (PAGE_SIZE / SECTOR_SIZE) as u32;
             if this.badblocks.is_bad(sector, sectors) {
-                let (cleared, all) = this.clear_poison(off, PAGE_SIZE as u32);
+                let (cleared, all) = this.clear_poison(page.map_off, PAGE_SIZE as u32);
                 if cleared > 0 {
                     this.badblocks.clear(sector, cleared >> block::SECTOR_SHIFT);
                 }
@@ -226,7 +287,7 @@ impl dax::Operations for PmemIo {
                     return Err(EIO);
                 }
             }
-            this.map.write_zero_page(off)?;
+            this.map.write_zero_page(page.map_off)?;
         }
         Ok(())
     }
@@ -247,15 +308,22 @@ impl dax::Operations for PmemIo {
         else {
             return 0;
         };
-        let Ok(off) = this.page_offset(pgoff) else {
+        let Ok((off, _)) = this.page(pgoff) else {
             return 0;
         };
         let sector = off >> block::SECTOR_SHIFT;
         let sectors = u32::try_from(len as u64 / SECTOR_SIZE).unwrap_or(u32::MAX);
-        // `kaddr` came from our `direct_access`; anything else is refused.
+        // `kaddr` came from our `direct_access` for `pgoff`: the copy must
+        // stay in that page's run (never reach a descriptor chunk).
         let Some(dst) = this.map.offset_of(kaddr, bytes) else {
             return 0;
         };
+        let Ok(run) = this.locate(off, this.layout.data_size - off) else {
+            return 0;
+        };
+        if dst < run.map_off || dst - run.map_off + bytes as u64 > run.len {
+            return 0;
+        }
         if !this.badblocks.is_bad(sector, sectors) {
             return this.map.copy_from_iter(dst, bytes, src);
         }
@@ -265,7 +333,7 @@ impl dax::Operations for PmemIo {
         let Ok(len) = u32::try_from(len) else {
             return 0;
         };
-        let (cleared, all) = this.clear_poison(off, len);
+        let (cleared, all) = this.clear_poison(dst, len);
         if !all {
             return 0;
         }

@@ -378,3 +378,213 @@ pub extern "C" fn dpmem_kunit_blk_status(test: *mut bindings::kunit) {
     );
     kexpect!(t, Status::OK.as_raw() == 0);
 }
+
+/// Sectioned placement maps device bytes around the descriptor chunks: a
+/// segment that crosses from one section into the next is split around the
+/// chunk, the last whole section ends the device, and 2 MiB-aligned device
+/// offsets stay 2 MiB aligned on the media (huge-page faults).
+#[no_mangle]
+pub extern "C" fn dpmem_kunit_sectioned_map(test: *mut bindings::kunit) {
+    use crate::block::{Bio, Status};
+    use crate::io::{for_each_piece, locate};
+    use kernel::page::Page;
+    const MIB: u64 = 1 << 20;
+    // INVARIANT: KUnit passes the running test.
+    let t = Test(test);
+    // 1 GiB + 64 MiB at 4 GiB: 8 whole sections, a partial one at the end.
+    let Ok(l) = Layout::compute(Placement::Sectioned, 4 << 30, (1 << 30) + 64 * MIB) else {
+        kexpect!(t, false);
+        return;
+    };
+    kexpect!(t, l.sections == 8 && l.data_offset == 4 * MIB);
+    kexpect!(t, l.data_size == 124 * MIB + 7 * 126 * MIB);
+    // The last byte is in the last whole section, before the partial one.
+    let last = locate(&l, l.data_size - 1, 1);
+    kexpect!(t, last.map(|r| r.unit) == Ok(7));
+    kexpect!(t, last.map(|r| r.map_off + l.data_offset) == Ok((1 << 30) - 1));
+    kexpect!(t, locate(&l, l.data_size - 512, 1024).is_err());
+    // Every 2 MiB-aligned device offset: 2 MiB aligned on the media, with
+    // at least 2 MiB contiguous, never inside a chunk.
+    let mut off = 0;
+    while off < l.data_size {
+        match locate(&l, off, 2 * MIB) {
+            Ok(r) => {
+                let media = r.map_off + l.data_offset;
+                kexpect!(t, media % (2 * MIB) == 0 && r.len == 2 * MIB);
+                kexpect!(t, media % layout::SECTION_SIZE >= 2 * MIB);
+                kexpect!(t, r.unit == media / layout::SECTION_SIZE);
+            }
+            Err(_) => kexpect!(t, false),
+        }
+        off += 2 * MIB;
+    }
+
+    // A bio of 8 KiB starting 4 KiB before the end of section 0's data.
+    let Ok(page) = Page::alloc_page(GFP_KERNEL) else {
+        kexpect!(t, false);
+        return;
+    };
+    // Only addresses are compared, nothing is dereferenced.
+    let vecs = [bindings::bio_vec {
+        bv_page: page.as_ptr(),
+        bv_len: 8192,
+        bv_offset: 0,
+    }];
+    // SAFETY: address arithmetic on a live page (no HIGHMEM).
+    let base = unsafe { bindings::dpmem_bvec_virt(page.as_ptr(), 0) }.cast::<u8>();
+    // SAFETY: all-zero is a valid (idle) bio.
+    let Ok(mut raw) = KBox::new(unsafe { core::mem::zeroed::<bindings::bio>() }, GFP_KERNEL) else {
+        kexpect!(t, false);
+        return;
+    };
+    raw.bi_io_vec = vecs.as_ptr().cast_mut();
+    raw.bi_vcnt = 1;
+    let split = |raw: &mut bindings::bio, sector: u64| {
+        raw.bi_iter = bindings::bvec_iter {
+            bi_sector: sector,
+            bi_size: 8192,
+            bi_idx: 0,
+            bi_bvec_done: 0,
+        };
+        // SAFETY: a bio we own; `into_raw` gives it back before the
+        // wrapper could end it.
+        let bio = unsafe { Bio::from_raw(raw) };
+        let mut got: KVec<(u64, u64, *mut u8, u32)> = KVec::new();
+        let mut status = Status::OK;
+        for seg in bio.segments() {
+            if let Err(s) = for_each_piece(&l, &seg, |map_off, piece| {
+                let _ = got.push(
+                    (map_off, piece.sector(), piece.addr(), piece.len()),
+                    GFP_KERNEL,
+                );
+                Ok(())
+            }) {
+                status = s;
+            }
+        }
+        // SAFETY: only takes the pointer back; nothing is handed to C.
+        let _ = unsafe { bio.into_raw() };
+        (got, status)
+    };
+    let first = (124 * MIB - 4096) / 512;
+    let (pieces, status) = split(&mut raw, first);
+    // SAFETY: in bounds of the 8 KiB the bvec describes (addresses only).
+    let second = unsafe { base.add(4096) };
+    let want = [
+        (124 * MIB - 4096, first, base, 4096),
+        // Section 1's data starts after its chunk: media 130 MiB.
+        (126 * MIB, first + 8, second, 4096),
+    ];
+    kexpect!(t, status == Status::OK);
+    kexpect!(t, pieces[..] == want[..]);
+    // Inside one run: one piece.
+    let (pieces, _) = split(&mut raw, 0);
+    kexpect!(t, pieces[..] == [(0, 0, base, 8192)][..]);
+    // Past the end of the device: refused, nothing touched.
+    let (pieces, status) = split(&mut raw, (l.data_size - 4096) / 512);
+    kexpect!(t, status == Status::IOERR && pieces.len() <= 1);
+}
+
+/// Counts initialisations per unit; unit 5 always fails.
+struct CountingInit {
+    calls: [core::sync::atomic::AtomicU32; 8],
+}
+
+impl crate::lazy::UnitInit for CountingInit {
+    type Unit = ();
+
+    fn init(&self, unit: u64) -> Result<()> {
+        use core::sync::atomic::Ordering;
+        self.calls
+            .get(unit as usize)
+            .ok_or(ERANGE)?
+            .fetch_add(1, Ordering::SeqCst);
+        // Long enough for every concurrent caller to arrive and wait.
+        // SAFETY: plain sleep, in process context (a worker).
+        unsafe { bindings::msleep(30) };
+        if unit == 5 {
+            return Err(EIO);
+        }
+        Ok(())
+    }
+}
+
+/// What the concurrent callers saw.
+#[derive(Default)]
+struct Outcomes {
+    ok: core::sync::atomic::AtomicU32,
+    eio: core::sync::atomic::AtomicU32,
+    other: core::sync::atomic::AtomicU32,
+}
+
+/// The chunk state machine under concurrent callers: 16 callers of one
+/// unit initialise it once and all see it ready; callers of a failing unit
+/// all get its error and it is not retried; after teardown callers get
+/// ENXIO.
+#[no_mangle]
+pub extern "C" fn dpmem_kunit_lazy_concurrency(test: *mut bindings::kunit) {
+    use crate::lazy::{Lazy, LazyOwner};
+    use core::sync::atomic::Ordering;
+    use kernel::sync::Arc;
+    // INVARIANT: KUnit passes the running test.
+    let t = Test(test);
+    let Ok(owner) = LazyOwner::new(
+        CountingInit {
+            calls: Default::default(),
+        },
+        8,
+        kernel::c_str!("kunit"),
+    ) else {
+        kexpect!(t, false);
+        return;
+    };
+    let Ok(out) = Arc::new(Outcomes::default(), GFP_KERNEL) else {
+        kexpect!(t, false);
+        return;
+    };
+    // 16 callers on unit 3, 8 on the failing unit 5, one on each of the
+    // others, all at once.
+    let mut callers = 0u32;
+    let units = Iterator::chain((0..16).map(|_| 3u64), (0..8).map(|_| 5u64));
+    let units = Iterator::chain(units, [0u64, 1, 2, 4, 6, 7]);
+    for unit in units {
+        let (lazy, out) = (owner.handle(), out.clone());
+        let spawned = kernel::workqueue::system_unbound().try_spawn(GFP_KERNEL, move || {
+            let counter = match Lazy::ensure(&lazy, unit) {
+                Ok(()) => &out.ok,
+                Err(e) if e == EIO => &out.eio,
+                Err(_) => &out.other,
+            };
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        kexpect!(t, spawned.is_ok());
+        callers += 1;
+    }
+    let finished = |o: &Outcomes| {
+        o.ok.load(Ordering::SeqCst) + o.eio.load(Ordering::SeqCst) + o.other.load(Ordering::SeqCst)
+    };
+    let mut waited = 0;
+    while finished(&out) < callers && waited < 1000 {
+        // SAFETY: plain sleep in the test's process context.
+        unsafe { bindings::msleep(10) };
+        waited += 1;
+    }
+    kexpect!(t, finished(&out) == callers);
+    kexpect!(t, out.ok.load(Ordering::SeqCst) == 16 + 6);
+    kexpect!(t, out.eio.load(Ordering::SeqCst) == 8);
+    kexpect!(t, out.other.load(Ordering::SeqCst) == 0);
+    let calls = &owner.initialiser().calls;
+    kexpect!(t, calls.iter().all(|c| c.load(Ordering::SeqCst) == 1));
+    kexpect!(t, (0..8).all(|u| owner.is_ready(u) == (u != 5)));
+    kexpect!(t, owner.failed() == 1);
+    kexpect!(t, owner.fold(0u64, |n, _, ()| n + 1) == 7);
+    // A failed unit keeps failing without another attempt.
+    kexpect!(t, Lazy::ensure(&owner, 5) == Err(EIO));
+    kexpect!(t, calls[5].load(Ordering::SeqCst) == 1);
+    kexpect!(t, Lazy::ensure(&owner, 8) == Err(ERANGE));
+    // After teardown, users holding a handle are refused.
+    let handle = owner.handle();
+    drop(owner);
+    kexpect!(t, Lazy::ensure(&handle, 3) == Err(ENXIO));
+    kexpect!(t, !handle.is_ready(3));
+}

@@ -18,6 +18,23 @@
 //! (`npfns = (size - 8K) / 4K`, `data_offset = ALIGN(8K + 64 * npfns, 2M)`),
 //! which covers every page of the namespace and so any placement of it on a
 //! 2 MiB boundary. The cost is 1.5625 % plus at most one 2 MiB unit.
+//!
+//! Sectioned placement: every whole 128 MiB section of physical address
+//! space inside the namespace starts with its own 2 MiB descriptor chunk,
+//! followed by 126 MiB of data. A section can then get its struct pages on
+//! its own (one pagemap per section, altmap = the section's first 2 MiB),
+//! lazily, which is what a stock kernel allows. The section holding the
+//! info block (when the namespace starts on a section boundary) keeps its
+//! first 2 MiB for it, its chunk follows, then 124 MiB of data. Partial
+//! sections at either end of the namespace are left unused: they could only
+//! get struct pages from RAM. The block device is the concatenation of the
+//! sections' data, so 2 MiB-aligned logical offsets stay 2 MiB aligned
+//! physically (huge-page faults keep working).
+//!
+//! ```text
+//! section 0 (info)  | info 2M | chunk 0 | data 124M |
+//! section k         | chunk k | data 126M           |
+//! ```
 
 /// Page size the format describes.
 pub const PAGE_SIZE: u64 = 4096;
@@ -82,8 +99,9 @@ pub enum LayoutError {
     MisalignedStart(u64),
     /// Too small for the reservation plus one 2 MiB data unit (size given).
     TooSmall(u64),
-    /// The placement is not implemented yet.
-    UnsupportedPlacement(Placement),
+    /// Sectioned placement needs one whole 128 MiB-aligned section (the
+    /// namespace start and size are given).
+    NoWholeSection(u64, u64),
 }
 
 /// A computed layout, all offsets relative to the namespace start.
@@ -92,7 +110,9 @@ pub enum LayoutError {
 ///
 /// `DESC_OFFSET <= data_offset`, `data_offset` and `data_size` are multiples
 /// of `ALIGN`, `data_size >= ALIGN`, and
-/// `data_offset + data_size <= namespace_size`.
+/// `data_offset + data_size <= namespace_size` (head), or
+/// `sections >= 1` whole sections from `sections_offset` lie inside the
+/// namespace and the data is theirs minus their chunks (sectioned).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Layout {
     /// Placement of the descriptors.
@@ -105,6 +125,38 @@ pub struct Layout {
     pub data_size: u64,
     /// Pages described by the reservation (nd_pfn's `npfns`).
     pub npfns: u64,
+    /// Sectioned: namespace offset of the first whole section (0 for head).
+    pub sections_offset: u64,
+    /// Sectioned: number of whole sections, each with its chunk (0 for head).
+    pub sections: u64,
+}
+
+/// A run of data that is contiguous on the media.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Extent {
+    /// Namespace offset of the byte asked for.
+    pub offset: u64,
+    /// Contiguous bytes from there to the end of its run.
+    pub len: u64,
+    /// The lazily initialised unit (section; 0 for head) it belongs to.
+    pub unit: u64,
+}
+
+/// The page map that gives one unit its struct pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnitMap {
+    /// Namespace offset of the pagemap range (its altmap starts there).
+    pub start: u64,
+    /// Length of the range.
+    pub len: u64,
+    /// Altmap pages never used, at the start of the range.
+    pub reserve_pages: u64,
+    /// Altmap pages after those that may hold struct pages.
+    pub free_pages: u64,
+    /// Namespace offset of the unit's first data byte.
+    pub data_start: u64,
+    /// Block device offset of that byte.
+    pub logical_start: u64,
 }
 
 const fn align_up(v: u64, a: u64) -> Option<u64> {
@@ -118,11 +170,11 @@ impl Layout {
     /// Computes the layout for a namespace at physical `start` of `size`
     /// bytes.
     pub fn compute(placement: Placement, start: u64, size: u64) -> Result<Self, LayoutError> {
-        if placement != Placement::Head {
-            return Err(LayoutError::UnsupportedPlacement(placement));
-        }
         if start % ALIGN != 0 {
             return Err(LayoutError::MisalignedStart(start));
+        }
+        if placement == Placement::Sectioned {
+            return Self::compute_sectioned(start, size);
         }
         // A tail that is not a whole 2 MiB unit is left unused.
         let usable = size / ALIGN * ALIGN;
@@ -145,17 +197,152 @@ impl Layout {
             data_offset,
             data_size: usable - data_offset,
             npfns,
+            sections_offset: 0,
+            sections: 0,
         })
+    }
+
+    fn compute_sectioned(start: u64, size: u64) -> Result<Self, LayoutError> {
+        let none = LayoutError::NoWholeSection(start, size);
+        let end = start.checked_add(size).ok_or(none)?;
+        let first = align_up(start, SECTION_SIZE).ok_or(none)?;
+        let last = end / SECTION_SIZE * SECTION_SIZE;
+        if last <= first {
+            return Err(none);
+        }
+        let sections = (last - first) / SECTION_SIZE;
+        let sections_offset = first - start;
+        // The info block needs the first 2 MiB when the namespace starts
+        // on a section boundary (start is 2 MiB aligned, so either the
+        // first section starts at the namespace or 2 MiB or more after).
+        let data_offset = sections_offset + Self::section_data_skip(sections_offset == 0);
+        let data_size =
+            sections * (SECTION_SIZE - CHUNK_SIZE) - (data_offset - sections_offset - CHUNK_SIZE);
+        // INVARIANT: one whole section; its data is at least 124 MiB.
+        Ok(Layout {
+            placement: Placement::Sectioned,
+            namespace_size: size,
+            data_offset,
+            data_size,
+            npfns: sections * (SECTION_SIZE / PAGE_SIZE),
+            sections_offset,
+            sections,
+        })
+    }
+
+    /// Bytes of a section before its data: its chunk, and 2 MiB for the
+    /// info block in the section that holds it.
+    const fn section_data_skip(holds_info: bool) -> u64 {
+        if holds_info {
+            ALIGN + CHUNK_SIZE
+        } else {
+            CHUNK_SIZE
+        }
     }
 
     /// Offset of the first descriptor chunk.
     pub fn desc_offset(&self) -> u64 {
-        DESC_OFFSET
+        match self.placement {
+            Placement::Head => DESC_OFFSET,
+            Placement::Sectioned => self.data_offset - CHUNK_SIZE,
+        }
     }
 
-    /// Bytes between the first chunk and the data area.
+    /// Bytes of descriptor chunks: between the first chunk and the data
+    /// area (head), or one chunk per section (sectioned).
     pub fn desc_size(&self) -> u64 {
-        self.data_offset - DESC_OFFSET
+        match self.placement {
+            Placement::Head => self.data_offset - DESC_OFFSET,
+            Placement::Sectioned => self.sections * CHUNK_SIZE,
+        }
+    }
+
+    /// Units initialised one at a time: one per section (sectioned), or one
+    /// for the whole namespace (head, where a stock kernel can only add the
+    /// pagemap as a whole).
+    pub fn units(&self) -> u64 {
+        match self.placement {
+            Placement::Head => 1,
+            Placement::Sectioned => self.sections,
+        }
+    }
+
+    /// Bytes from the first data byte to the end of the last one: what a
+    /// linear mapping of the data must cover (chunks in between included).
+    pub fn mapped_len(&self) -> u64 {
+        match self.placement {
+            Placement::Head => self.data_size,
+            Placement::Sectioned => {
+                self.sections_offset + self.sections * SECTION_SIZE - self.data_offset
+            }
+        }
+    }
+
+    /// Where block device byte `logical` lives, and how far its run goes;
+    /// `None` past the end of the device.
+    pub fn locate(&self, logical: u64) -> Option<Extent> {
+        if logical >= self.data_size {
+            return None;
+        }
+        if self.placement == Placement::Head {
+            return Some(Extent {
+                offset: self.data_offset + logical,
+                len: self.data_size - logical,
+                unit: 0,
+            });
+        }
+        let per_section = SECTION_SIZE - CHUNK_SIZE;
+        let first_len = self.sections_offset + SECTION_SIZE - self.data_offset;
+        if logical < first_len {
+            return Some(Extent {
+                offset: self.data_offset + logical,
+                len: first_len - logical,
+                unit: 0,
+            });
+        }
+        let rest = logical - first_len;
+        let unit = 1 + rest / per_section;
+        let within = rest % per_section;
+        // unit < sections since logical < data_size.
+        Some(Extent {
+            offset: self.sections_offset + unit * SECTION_SIZE + CHUNK_SIZE + within,
+            len: per_section - within,
+            unit,
+        })
+    }
+
+    /// The pagemap of unit `unit` (see [`Layout::units`]).
+    pub fn unit_map(&self, unit: u64) -> Option<UnitMap> {
+        if unit >= self.units() {
+            return None;
+        }
+        if self.placement == Placement::Head {
+            let (reserve_pages, free_pages) = self.altmap_pages();
+            return Some(UnitMap {
+                start: 0,
+                len: self.data_offset + self.data_size,
+                reserve_pages,
+                free_pages,
+                data_start: self.data_offset,
+                logical_start: 0,
+            });
+        }
+        let start = self.sections_offset + unit * SECTION_SIZE;
+        let per_section = SECTION_SIZE - CHUNK_SIZE;
+        let first_len = self.sections_offset + SECTION_SIZE - self.data_offset;
+        let (skip, logical_start) = if unit == 0 {
+            (self.data_offset - start, 0)
+        } else {
+            (CHUNK_SIZE, first_len + (unit - 1) * per_section)
+        };
+        Some(UnitMap {
+            start,
+            len: SECTION_SIZE,
+            reserve_pages: (skip - CHUNK_SIZE) / PAGE_SIZE,
+            free_pages: CHUNK_SIZE / PAGE_SIZE,
+            data_start: start + skip,
+            logical_start,
+        })
     }
 
     /// Number of 2 MiB descriptor chunks in the reservation.

@@ -14,7 +14,7 @@ use crate::bindings;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::prelude::*;
-use kernel::sync::Mutex;
+use kernel::sync::{Arc, Mutex};
 use kernel::types::Opaque;
 use kernel::{new_mutex, pin_init};
 
@@ -30,15 +30,56 @@ pub struct Altmap {
     pub free_pages: u64,
 }
 
-/// Where memory failures in the mapped range are reported: a DAX device
-/// and the physical address of its first byte.
-struct FailureTarget {
-    dax: *mut bindings::dax_device,
-    data_phys: u64,
+/// The DAX device memory failures are reported to, shared by every page
+/// map of a namespace so that one call stops them all.
+#[pin_data]
+pub struct FailureTarget {
+    #[pin]
+    dax: Mutex<DaxPtr>,
 }
 
+struct DaxPtr(*mut bindings::dax_device);
+
 // SAFETY: the pointer is only used under the mutex, by `memory_failure`.
-unsafe impl Send for FailureTarget {}
+unsafe impl Send for DaxPtr {}
+
+impl FailureTarget {
+    /// A target that reports nowhere yet.
+    pub fn new() -> Result<Arc<Self>> {
+        Arc::pin_init(
+            pin_init!(FailureTarget {
+                dax <- new_mutex!(DaxPtr(core::ptr::null_mut())),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// Sends memory failures to `dax`.
+    ///
+    /// The caller must call [`FailureTarget::clear`] before the DAX device
+    /// goes away; [`crate::Binding`] does in its `drop`, before its disk
+    /// (which owns the DAX device) is dropped.
+    pub fn set(&self, dax: NonNull<bindings::dax_device>) {
+        self.dax.lock().0 = dax.as_ptr();
+    }
+
+    /// Stops memory-failure reports; waits for one in progress.
+    pub fn clear(&self) {
+        self.dax.lock().0 = core::ptr::null_mut();
+    }
+}
+
+/// Where a page map reports memory failures: to `target`, physical
+/// `data_phys` (the map's first data byte) being DAX offset `logical`, the
+/// data contiguous from there to the end of the map.
+pub struct Report {
+    /// The namespace's DAX device.
+    pub target: Arc<FailureTarget>,
+    /// Physical address of the first data byte of the map.
+    pub data_phys: u64,
+    /// Its offset on the DAX device.
+    pub logical: u64,
+}
 
 /// A `MEMORY_DEVICE_FS_DAX` page map over one physical range.
 ///
@@ -51,13 +92,12 @@ unsafe impl Send for FailureTarget {}
 pub struct PageMap {
     #[pin]
     pgmap: Opaque<bindings::dev_pagemap>,
-    #[pin]
-    failure: Mutex<FailureTarget>,
+    report: Report,
     live: AtomicBool,
 }
 
 // SAFETY: the C side synchronises the pagemap; the Rust side only reads
-// immutable fields or goes through the mutex.
+// immutable fields or goes through the target's mutex.
 unsafe impl Send for PageMap {}
 // SAFETY: as above.
 unsafe impl Sync for PageMap {}
@@ -76,7 +116,13 @@ impl PageMap {
     /// Maps `[start, start + len)` (page aligned) with struct pages taken
     /// from `altmap` at its start, on NUMA node `nid`. This is where the
     /// kernel initialises every struct page of the range.
-    pub fn new(start: u64, len: u64, altmap: Altmap, nid: i32) -> Result<Pin<KBox<Self>>> {
+    pub fn new(
+        start: u64,
+        len: u64,
+        altmap: Altmap,
+        nid: i32,
+        report: Report,
+    ) -> Result<Pin<KBox<Self>>> {
         let page_mask = (1u64 << PAGE_SHIFT) - 1;
         if len == 0 || (start | len) & page_mask != 0 {
             return Err(EINVAL);
@@ -112,7 +158,7 @@ impl PageMap {
         let this = KBox::pin_init(
             pin_init!(PageMap {
                 pgmap <- Opaque::ffi_init(init),
-                failure <- new_mutex!(FailureTarget { dax: core::ptr::null_mut(), data_phys: 0 }),
+                report,
                 live: AtomicBool::new(false),
             }),
             GFP_KERNEL,
@@ -137,24 +183,6 @@ impl PageMap {
         // SAFETY: initialised (type invariant); a racy read of a counter the
         // kernel only changes while mapping.
         unsafe { core::ptr::read_volatile(&raw const (*self.pgmap.get()).altmap.alloc) as u64 }
-    }
-
-    /// Sends memory failures in the range to `dax` (offsets relative to
-    /// `data_phys`).
-    ///
-    /// The caller must call [`PageMap::clear_failure_target`] before the
-    /// DAX device goes away; [`crate::Binding`] does in its `drop`, before
-    /// its disk (which owns the DAX device) is dropped.
-    pub fn set_failure_target(&self, dax: NonNull<bindings::dax_device>, data_phys: u64) {
-        let mut t = self.failure.lock();
-        t.dax = dax.as_ptr();
-        t.data_phys = data_phys;
-    }
-
-    /// Stops memory-failure reports to the DAX device; waits for one in
-    /// progress.
-    pub fn clear_failure_target(&self) {
-        self.failure.lock().dax = core::ptr::null_mut();
     }
 }
 
@@ -190,19 +218,20 @@ unsafe extern "C" fn memory_failure(
             pgmap
         )
     };
-    let t = pm.failure.lock();
+    let r = &pm.report;
+    let dax = r.target.dax.lock();
     let phys = (pfn as u64) << PAGE_SHIFT;
-    if t.dax.is_null() || phys < t.data_phys {
+    if dax.0.is_null() || phys < r.data_phys {
         // No filesystem to tell, or poison in the struct pages themselves:
         // let the generic handler deal with it.
         return EOPNOTSUPP_ERRNO;
     }
-    // SAFETY: `t.dax` is live while set (`set_failure_target` contract),
-    // and the mutex keeps it set during the call.
+    // SAFETY: the DAX device is live while set (`FailureTarget::set`
+    // contract), and the mutex keeps it set during the call.
     unsafe {
         bindings::dax_holder_notify_failure(
-            t.dax,
-            phys - t.data_phys,
+            dax.0,
+            (phys - r.data_phys).saturating_add(r.logical),
             (nr_pages as u64) << PAGE_SHIFT,
             mf_flags,
         )

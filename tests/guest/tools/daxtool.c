@@ -15,9 +15,16 @@
  *   daxtool pmd FILE SIZE            fallocate, print the first extent's
  *                                    physical offset, fault every 2 MiB of a
  *                                    2 MiB-aligned shared mapping by writing
+ *   daxtool phys FILE                print the first extent's physical offset
+ *   daxtool touch FILE THREADS       map FILE shared, release THREADS threads
+ *                                    at once, each reading a different page
+ *                                    (a read fault); print the microseconds
+ *                                    until all faults were served
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
 #include <fcntl.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
@@ -202,6 +209,94 @@ static int cmd_pmd(const char *path, size_t size)
 	return 0;
 }
 
+static int first_extent(int fd, const char *path, uint64_t *phys)
+{
+	struct {
+		struct fiemap fm;
+		struct fiemap_extent ext[1];
+	} f = { .fm = { .fm_length = ~0ULL, .fm_extent_count = 1,
+			.fm_flags = FIEMAP_FLAG_SYNC } };
+
+	if (ioctl(fd, FS_IOC_FIEMAP, &f) || f.fm.fm_mapped_extents < 1)
+		return fail("fiemap", path);
+	*phys = f.ext[0].fe_physical;
+	return 0;
+}
+
+static int cmd_phys(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	uint64_t phys = 0;
+
+	if (fd < 0)
+		return fail("open", path);
+	if (first_extent(fd, path, &phys))
+		return 1;
+	printf("%llu\n", (unsigned long long)phys);
+	return 0;
+}
+
+struct toucher {
+	pthread_t tid;
+	pthread_barrier_t *go;
+	volatile const char *page;
+	char got;
+};
+
+static void *touch_one(void *arg)
+{
+	struct toucher *t = arg;
+
+	pthread_barrier_wait(t->go);
+	t->got = *t->page;
+	return NULL;
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+}
+
+static int cmd_touch(const char *path, unsigned int threads)
+{
+	struct toucher t[64];
+	pthread_barrier_t go;
+	struct stat st;
+	uint64_t t0;
+	size_t pages;
+	char *p;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0 || fstat(fd, &st))
+		return fail("open", path);
+	pages = st.st_size / 4096;
+	if (threads < 1 || threads > 64 || pages < 1) {
+		fprintf(stderr, "daxtool: touch needs 1..64 threads and a file of a page or more\n");
+		return 2;
+	}
+	p = mmap(NULL, pages * 4096, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return fail("mmap", path);
+	pthread_barrier_init(&go, NULL, threads + 1);
+	for (unsigned int i = 0; i < threads; i++) {
+		t[i].go = &go;
+		t[i].page = p + (i % pages) * 4096;
+		if (pthread_create(&t[i].tid, NULL, touch_one, &t[i]))
+			return fail("pthread_create", path);
+	}
+	t0 = now_us();
+	pthread_barrier_wait(&go);
+	for (unsigned int i = 0; i < threads; i++)
+		pthread_join(t[i].tid, NULL);
+	printf("%llu\n", (unsigned long long)(now_us() - t0));
+	munmap(p, pages * 4096);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -216,6 +311,10 @@ int main(int argc, char **argv)
 		return cmd_verify(argv[2], strtoull(argv[3], 0, 0), strtoull(argv[4], 0, 0));
 	if (!strcmp(c, "odirect") && argc == 5)
 		return cmd_odirect(argv[2], argv[3], strtoull(argv[4], 0, 0));
+	if (!strcmp(c, "phys") && argc == 3)
+		return cmd_phys(argv[2]);
+	if (!strcmp(c, "touch") && argc == 4)
+		return cmd_touch(argv[2], strtoul(argv[3], 0, 0));
 	if (!strcmp(c, "pmd") && argc == 4)
 		return cmd_pmd(argv[2], strtoull(argv[3], 0, 0));
 	fprintf(stderr, "usage: see the comment at the top of daxtool.c\n");

@@ -97,14 +97,180 @@ fn huge_sizes_do_not_overflow() {
 }
 
 #[test]
-fn sectioned_is_reserved_for_now() {
-    assert_eq!(
-        Layout::compute(Placement::Sectioned, 0, GIB),
-        Err(LayoutError::UnsupportedPlacement(Placement::Sectioned))
-    );
+fn placement_values() {
     assert_eq!(Placement::from_raw(0), Some(Placement::Head));
     assert_eq!(Placement::from_raw(1), Some(Placement::Sectioned));
     assert_eq!(Placement::from_raw(2), None);
+}
+
+#[test]
+fn sectioned_one_gib_figures() {
+    let l = Layout::compute(Placement::Sectioned, 4 * GIB, GIB).unwrap();
+    assert_eq!(l.sections, 8);
+    assert_eq!(l.sections_offset, 0);
+    assert_eq!(l.data_offset, 4 * MIB);
+    // Same capacity as head: 124 + 7 * 126 MiB.
+    assert_eq!(l.data_size, GIB - 18 * MIB);
+    assert_eq!(l.desc_offset(), 2 * MIB);
+    assert_eq!((l.desc_size(), l.chunks(), l.units()), (16 * MIB, 8, 8));
+    assert_eq!(
+        l.unit_map(0),
+        Some(UnitMap {
+            start: 0,
+            len: SECTION_SIZE,
+            reserve_pages: 512,
+            free_pages: 512,
+            data_start: 4 * MIB,
+            logical_start: 0,
+        })
+    );
+    assert_eq!(
+        l.unit_map(3),
+        Some(UnitMap {
+            start: 3 * SECTION_SIZE,
+            len: SECTION_SIZE,
+            reserve_pages: 0,
+            free_pages: 512,
+            data_start: 3 * SECTION_SIZE + 2 * MIB,
+            logical_start: 124 * MIB + 2 * 126 * MIB,
+        })
+    );
+    assert_eq!(l.unit_map(8), None);
+    // Crossing from section 0 into section 1.
+    assert_eq!(
+        l.locate(124 * MIB - 512),
+        Some(Extent {
+            offset: 128 * MIB - 512,
+            len: 512,
+            unit: 0
+        })
+    );
+    assert_eq!(
+        l.locate(124 * MIB),
+        Some(Extent {
+            offset: 130 * MIB,
+            len: 126 * MIB,
+            unit: 1
+        })
+    );
+    let last = l.data_size - 4096;
+    assert_eq!(
+        l.locate(last),
+        Some(Extent {
+            offset: GIB - 4096,
+            len: 4096,
+            unit: 7
+        })
+    );
+    assert_eq!(l.locate(l.data_size), None);
+    assert_eq!(l.locate(u64::MAX), None);
+}
+
+#[test]
+fn sectioned_leaves_partial_sections_unused() {
+    // Starts 64 MiB into a section, ends 64 MiB into another: 7 whole ones.
+    let l = Layout::compute(Placement::Sectioned, 4 * GIB + 64 * MIB, GIB).unwrap();
+    assert_eq!((l.sections_offset, l.sections), (64 * MIB, 7));
+    // The info block sits in the unused head, so every section has 126 MiB.
+    assert_eq!(l.data_offset, 66 * MIB);
+    assert_eq!(l.data_size, 7 * 126 * MIB);
+    assert_eq!(l.unit_map(0).unwrap().reserve_pages, 0);
+    // 2 MiB into a section: the info block is in the partial head.
+    let l = Layout::compute(Placement::Sectioned, 4 * GIB - 2 * MIB, GIB).unwrap();
+    assert_eq!(
+        (l.sections_offset, l.sections, l.data_offset),
+        (2 * MIB, 7, 4 * MIB)
+    );
+}
+
+#[test]
+fn sectioned_needs_a_whole_section() {
+    let l = Layout::compute(Placement::Sectioned, 0, SECTION_SIZE).unwrap();
+    assert_eq!((l.sections, l.data_size), (1, 124 * MIB));
+    for (start, size) in [
+        (0, SECTION_SIZE - ALIGN),
+        (2 * MIB, SECTION_SIZE),
+        (64 * MIB, SECTION_SIZE + 62 * MIB),
+        (0, 0),
+    ] {
+        assert_eq!(
+            Layout::compute(Placement::Sectioned, start, size),
+            Err(LayoutError::NoWholeSection(start, size))
+        );
+    }
+    assert_eq!(
+        Layout::compute(Placement::Sectioned, 1 << 20, GIB),
+        Err(LayoutError::MisalignedStart(1 << 20))
+    );
+}
+
+#[test]
+fn sectioned_huge_sizes_do_not_overflow() {
+    for (start, size) in [
+        (0, u64::MAX),
+        (2 * MIB, u64::MAX - 2 * MIB),
+        (
+            u64::MAX - (2 * MIB - 1) - 4 * SECTION_SIZE,
+            4 * SECTION_SIZE,
+        ),
+        (1 << 63, 1 << 63),
+    ] {
+        let l = Layout::compute(Placement::Sectioned, start / ALIGN * ALIGN, size);
+        if let Ok(l) = l {
+            assert!(l.data_size <= size);
+            let e = l.locate(l.data_size - 1).unwrap();
+            assert_eq!(e.unit, l.sections - 1);
+            assert!(e.offset < size);
+        }
+    }
+    assert!(Layout::compute(Placement::Sectioned, u64::MAX - (2 * MIB - 1), 4 * GIB).is_err());
+}
+
+/// Every 2 MiB logical block of a sectioned layout: mapped once, inside its
+/// unit's data, never onto a chunk or the info block, 2 MiB aligned, and
+/// the units' logical ranges tile the device.
+#[test]
+fn sectioned_map_is_a_pmd_aligned_bijection() {
+    for (start, size) in [
+        (4 * GIB, GIB),
+        (4 * GIB + 64 * MIB, GIB),
+        (4 * GIB - 2 * MIB, 3 * GIB + 10 * MIB),
+        (0, SECTION_SIZE),
+        (6 * GIB, 64 * GIB),
+    ] {
+        let l = Layout::compute(Placement::Sectioned, start, size).unwrap();
+        let mut seen = std::collections::HashSet::new();
+        let mut logical = 0;
+        while logical < l.data_size {
+            let e = l.locate(logical).unwrap();
+            let u = l.unit_map(e.unit).unwrap();
+            assert_eq!((start + e.offset) % ALIGN, 0);
+            assert!(e.len >= ALIGN && e.len % ALIGN == 0);
+            assert!(e.offset >= u.data_start && e.offset + e.len == u.start + u.len);
+            assert_eq!(e.offset - u.data_start, logical - u.logical_start);
+            assert!(e.offset >= 8192 && e.offset + ALIGN <= size);
+            assert!(seen.insert(e.offset));
+            // The whole run is contiguous.
+            let end = l.locate(logical + e.len - 4096).unwrap();
+            assert_eq!(end.offset, e.offset + e.len - 4096);
+            logical += ALIGN;
+        }
+        assert_eq!(seen.len() as u64, l.data_size / ALIGN);
+        let mut next = 0;
+        for unit in 0..l.units() {
+            let u = l.unit_map(unit).unwrap();
+            assert_eq!(u.logical_start, next);
+            assert_eq!((start + u.start) % SECTION_SIZE, 0);
+            next += u.start + u.len - u.data_start;
+            // The section's own altmap holds its struct pages, before its
+            // data (x86 vmemmap_populate + altmap_alloc_block_buf).
+            let end_pfn = simulate_altmap(start + u.start, u.len, u.reserve_pages, u.free_pages)
+                .unwrap_or_else(|| panic!("altmap exhausted: unit {unit}"));
+            assert_eq!(end_pfn * PAGE_SIZE, start + u.data_start);
+        }
+        assert_eq!(next, l.data_size);
+        assert!(l.overhead_ppm() >= 15625);
+    }
 }
 
 /// Simulates x86 `vmemmap_populate` + `altmap_alloc_block_buf` for a pagemap

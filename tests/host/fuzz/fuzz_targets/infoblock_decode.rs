@@ -39,7 +39,12 @@ fuzz_target!(|data: &[u8]| {
     let (mode, start, size, rest) = (data[0], le64(&data[1..]), le64(&data[9..]), &data[17..]);
     let mut b = [0u8; BLOCK_SIZE];
     if mode & 1 != 0 {
-        if let Ok(valid) = InfoBlock::new(Placement::Head, start, size, [1; 16], [2; 16]) {
+        let placement = if mode & 4 != 0 {
+            Placement::Sectioned
+        } else {
+            Placement::Head
+        };
+        if let Ok(valid) = InfoBlock::new(placement, start, size, [1; 16], [2; 16]) {
             valid.encode_into(&mut b);
         }
         for e in rest.chunks_exact(3) {
@@ -63,19 +68,41 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(l.data_offset % layout::ALIGN, 0);
     assert!(l.data_offset >= layout::DESC_OFFSET);
     assert!(l.data_size >= layout::CHUNK_SIZE);
-    // The data area ends inside the namespace, at most a partial 2 MiB
-    // unit before its end.
-    let end = l
-        .data_offset
-        .checked_add(l.data_size)
-        .expect("data end overflows");
-    assert!(end <= size && size - end < layout::ALIGN);
-    assert_eq!(l.data_size % layout::ALIGN, 0);
-    // One 2 MiB descriptor chunk for every whole 128 MiB section the used
-    // part can cover (partial sections get RAM struct pages, as on x86).
-    assert!(l.desc_size() >= end / layout::SECTION_SIZE * layout::CHUNK_SIZE);
-    assert_eq!(l.desc_size() % layout::CHUNK_SIZE, 0);
-    assert_eq!(l.npfns, (end - layout::INFO_RESERVE) / layout::PAGE_SIZE);
+    match l.placement {
+        Placement::Head => {
+            // The data area ends inside the namespace, at most a partial
+            // 2 MiB unit before its end.
+            let end = l
+                .data_offset
+                .checked_add(l.data_size)
+                .expect("data end overflows");
+            assert!(end <= size && size - end < layout::ALIGN);
+            assert_eq!(l.data_size % layout::ALIGN, 0);
+            // One 2 MiB descriptor chunk for every whole 128 MiB section
+            // the used part can cover (partial sections get RAM struct
+            // pages, as on x86).
+            assert!(l.desc_size() >= end / layout::SECTION_SIZE * layout::CHUNK_SIZE);
+            assert_eq!(l.desc_size() % layout::CHUNK_SIZE, 0);
+            assert_eq!(l.npfns, (end - layout::INFO_RESERVE) / layout::PAGE_SIZE);
+        }
+        Placement::Sectioned => {
+            assert!(l.sections >= 1);
+            assert_eq!((start + l.sections_offset) % layout::SECTION_SIZE, 0);
+            let end = l
+                .sections
+                .checked_mul(layout::SECTION_SIZE)
+                .and_then(|s| s.checked_add(l.sections_offset))
+                .expect("sections end overflows");
+            assert!(end <= size && size - end < layout::SECTION_SIZE);
+            assert_eq!(l.desc_size(), l.sections * layout::CHUNK_SIZE);
+            // The last byte maps into the last section, before its end.
+            let e = l.locate(l.data_size - 1).expect("last byte unmapped");
+            assert_eq!(e.unit, l.sections - 1);
+            assert_eq!(e.offset + 1, end);
+            let u = l.unit_map(e.unit).expect("no unit map");
+            assert!(u.data_start >= u.start + layout::CHUNK_SIZE);
+        }
+    }
     let mut again = [0u8; BLOCK_SIZE];
     info.encode_into(&mut again);
     assert_eq!(InfoBlock::decode(&again, start, size), Ok(info));

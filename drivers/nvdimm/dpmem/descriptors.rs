@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The struct pages of a bound namespace's data: one page map per unit of
+//! its layout (the whole namespace for head placement, each section for
+//! sectioned placement), created by the lazy-init worker ([`crate::lazy`]).
+
+use crate::layout::{Layout, Placement, CHUNK_SIZE, PAGE_SIZE};
+use crate::lazy::UnitInit;
+use crate::memremap::{Altmap, FailureTarget, PageMap, Report};
+use crate::naming::DiskName;
+use kernel::prelude::*;
+use kernel::sync::Arc;
+use kernel::time::Ktime;
+
+/// Creates the page maps of one namespace.
+pub struct Descriptors {
+    /// The namespace's layout.
+    pub layout: Layout,
+    /// Physical start of the namespace.
+    pub ns_start: u64,
+    /// NUMA node of the namespace.
+    pub nid: i32,
+    /// Where memory failures in the data go.
+    pub target: Arc<FailureTarget>,
+    /// For the kernel log.
+    pub disk_name: DiskName,
+}
+
+impl UnitInit for Descriptors {
+    type Unit = Pin<KBox<PageMap>>;
+
+    fn init(&self, unit: u64) -> Result<Pin<KBox<PageMap>>> {
+        let m = self.layout.unit_map(unit).ok_or(ERANGE)?;
+        let t0 = Ktime::ktime_get();
+        let report = Report {
+            target: self.target.clone(),
+            data_phys: self.ns_start + m.data_start,
+            logical: m.logical_start,
+        };
+        let altmap = Altmap {
+            reserve_pages: m.reserve_pages,
+            free_pages: m.free_pages,
+        };
+        let r = PageMap::new(self.ns_start + m.start, m.len, altmap, self.nid, report);
+        let name = self.disk_name.as_str();
+        let start = self.ns_start + m.start;
+        let end = start + m.len - 1;
+        match (&r, self.layout.placement) {
+            (Err(e), _) => pr_err!(
+                "{name}: cannot create struct pages for {start:#x}-{end:#x}: error {}; DAX mappings there fail\n",
+                e.to_errno()
+            ),
+            (Ok(pm), Placement::Head) => pr_info!(
+                "{name}: struct pages ready: {} MiB in {} ms, {} descriptor chunks\n",
+                m.len >> 20,
+                (Ktime::ktime_get() - t0).to_ms(),
+                pm.altmap_used_pages() * PAGE_SIZE / CHUNK_SIZE
+            ),
+            (Ok(_), Placement::Sectioned) => pr_debug!(
+                "{name}: section {unit} ({start:#x}-{end:#x}) initialised in {} us\n",
+                (Ktime::ktime_get() - t0).to_ns() / 1000
+            ),
+        }
+        r
+    }
+}

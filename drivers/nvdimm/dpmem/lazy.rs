@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Lazy, once-only initialisation of numbered units (descriptor chunks:
+//! one per section, or one for a whole head reservation) by a dedicated
+//! worker that callers can wait for.
+//!
+//! Why a worker: the caller that needs a unit is a DAX fault, which holds
+//! `mmap_lock`, filesystem locks (a jbd2 handle on ext4 write faults) and a
+//! locked DAX entry, and cannot back off. Initialising a unit is
+//! `memremap_pages()`: CPU and memory hotplug locks and `GFP_KERNEL`
+//! allocations. Doing that in the fault could recurse into the same
+//! filesystem through reclaim; the worker does it instead, on its own
+//! `WQ_MEM_RECLAIM` queue, inside a [`NoIoScope`], while the fault sleeps.
+//!
+//! Each unit goes `Uninit -> Queued -> Ready | Failed` exactly once: the
+//! first caller queues it, every caller (the first included) waits for the
+//! outcome, so concurrent faults on one unit initialise it once. `Ready` is
+//! also kept in a lock-free flag, so the fault fast path takes no lock. A
+//! failed unit stays failed (its faults get the error) until the namespace
+//! is rebound.
+
+use crate::worker::{NoIoScope, OrderedQueue};
+use core::sync::atomic::{AtomicU8, Ordering};
+use kernel::alloc::KVVec;
+use kernel::prelude::*;
+use kernel::sync::{Arc, CondVar, Mutex};
+use kernel::workqueue::{impl_has_work, Work, WorkItem};
+use kernel::{new_condvar, new_mutex, new_work};
+
+/// Initialises one unit; what it returns is kept until shutdown.
+pub trait UnitInit: Send + Sync + 'static {
+    /// What an initialised unit holds (its page map); dropping it undoes
+    /// the initialisation.
+    type Unit: Send;
+
+    /// Initialises unit `unit`. Runs on the worker, never in the caller.
+    fn init(&self, unit: u64) -> Result<Self::Unit>;
+}
+
+const UNINIT: u8 = 0;
+const QUEUED: u8 = 1;
+const READY: u8 = 2;
+const FAILED: u8 = 3;
+
+enum Slot<U> {
+    Empty,
+    Ready(U),
+    Failed(Error),
+}
+
+/// State under the lock.
+///
+/// # Invariants
+///
+/// `pending` is a ring of `len` entries starting at `head`, holding each
+/// unit whose flag is `QUEUED` and not yet taken by the worker, so it never
+/// needs more than one entry per unit.
+struct Slots<U> {
+    units: KVVec<Slot<U>>,
+    pending: KVVec<u64>,
+    head: usize,
+    len: usize,
+    queue: Option<OrderedQueue>,
+    stopping: bool,
+}
+
+impl<U> Slots<U> {
+    fn push(&mut self, unit: u64) {
+        let cap = self.pending.len();
+        if let Some(p) = self.pending.get_mut((self.head + self.len) % cap.max(1)) {
+            *p = unit;
+            self.len += 1;
+        }
+    }
+
+    fn pop(&mut self) -> Option<u64> {
+        if self.len == 0 {
+            return None;
+        }
+        let unit = *self.pending.get(self.head)?;
+        self.head = (self.head + 1) % self.pending.len();
+        self.len -= 1;
+        Some(unit)
+    }
+}
+
+/// A set of lazily initialised units and the worker that initialises them.
+#[pin_data]
+pub struct Lazy<I: UnitInit> {
+    init: I,
+    flags: KVVec<AtomicU8>,
+    #[pin]
+    slots: Mutex<Slots<I::Unit>>,
+    #[pin]
+    changed: CondVar,
+    #[pin]
+    work: Work<Lazy<I>>,
+}
+
+impl_has_work! {
+    impl{I: UnitInit} HasWork<Self> for Lazy<I> { self.work }
+}
+
+impl<I: UnitInit> WorkItem for Lazy<I> {
+    type Pointer = Arc<Lazy<I>>;
+
+    fn run(this: Arc<Self>) {
+        loop {
+            let unit = {
+                let mut s = this.slots.lock();
+                if s.stopping {
+                    return;
+                }
+                match s.pop() {
+                    Some(u) => u,
+                    None => return,
+                }
+            };
+            let r = {
+                let _noio = NoIoScope::enter();
+                this.init.init(unit)
+            };
+            let mut s = this.slots.lock();
+            let (slot, flag) = match r {
+                Ok(u) => (Slot::Ready(u), READY),
+                Err(e) => (Slot::Failed(e), FAILED),
+            };
+            if let (Some(dst), Some(f)) = (
+                s.units.get_mut(unit as usize),
+                this.flags.get(unit as usize),
+            ) {
+                *dst = slot;
+                f.store(flag, Ordering::Release);
+            }
+            drop(s);
+            this.changed.notify_all();
+        }
+    }
+}
+
+/// The owner of a [`Lazy`]: dropping it stops the worker and drops every
+/// initialised unit. Other holders get plain `Arc`s (see
+/// [`LazyOwner::handle`]), so the worker, which also holds one while it
+/// runs, never ends up destroying its own queue.
+pub struct LazyOwner<I: UnitInit>(Arc<Lazy<I>>);
+
+impl<I: UnitInit> Lazy<I> {
+    /// Number of units.
+    pub fn units(&self) -> u64 {
+        self.flags.len() as u64
+    }
+
+    /// Whether `unit` is initialised (no lock, no wait).
+    pub fn is_ready(&self, unit: u64) -> bool {
+        self.flags
+            .get(unit as usize)
+            .is_some_and(|f| f.load(Ordering::Acquire) == READY)
+    }
+
+    /// Queues `unit` (if nobody did yet) under the lock `s`.
+    fn queue_locked(this: &Arc<Self>, s: &mut Slots<I::Unit>, unit: u64) -> Result {
+        let flag = this.flags.get(unit as usize).ok_or(ERANGE)?;
+        if s.stopping {
+            return Err(ENXIO);
+        }
+        if flag.load(Ordering::Relaxed) != UNINIT {
+            return Ok(());
+        }
+        let queue = s.queue.as_ref().ok_or(ENXIO)?;
+        flag.store(QUEUED, Ordering::Relaxed);
+        // Already queued is fine: the running worker drains the ring.
+        let _ = queue.queue().enqueue(this.clone());
+        s.push(unit);
+        Ok(())
+    }
+
+    /// Starts initialising `unit` in the background.
+    pub fn start(this: &Arc<Self>, unit: u64) -> Result {
+        let mut s = this.slots.lock();
+        Self::queue_locked(this, &mut s, unit)
+    }
+
+    /// Returns once `unit` is initialised, starting and waiting for it if
+    /// needed; its error if it failed, `ENXIO` if the set is shutting down.
+    pub fn ensure(this: &Arc<Self>, unit: u64) -> Result {
+        if this.is_ready(unit) {
+            return Ok(());
+        }
+        let mut s = this.slots.lock();
+        Self::queue_locked(this, &mut s, unit)?;
+        loop {
+            match s.units.get(unit as usize) {
+                Some(Slot::Ready(_)) => return Ok(()),
+                Some(Slot::Failed(e)) => return Err(*e),
+                Some(Slot::Empty) if s.stopping => return Err(ENXIO),
+                Some(Slot::Empty) => this.changed.wait(&mut s),
+                None => return Err(ERANGE),
+            }
+        }
+    }
+
+    /// Folds `f` over the initialised units (under the lock).
+    pub fn fold<R>(&self, init: R, mut f: impl FnMut(R, u64, &I::Unit) -> R) -> R {
+        let s = self.slots.lock();
+        let mut acc = init;
+        for (i, slot) in s.units.iter().enumerate() {
+            if let Slot::Ready(u) = slot {
+                acc = f(acc, i as u64, u);
+            }
+        }
+        acc
+    }
+
+    /// Units whose initialisation failed.
+    pub fn failed(&self) -> u64 {
+        self.flags
+            .iter()
+            .filter(|f| f.load(Ordering::Acquire) == FAILED)
+            .count() as u64
+    }
+
+    /// The initialiser.
+    pub fn initialiser(&self) -> &I {
+        &self.init
+    }
+}
+
+impl<I: UnitInit> LazyOwner<I> {
+    /// `units` units, none initialised, with a worker queue named
+    /// `dpmem/<name>`.
+    pub fn new(init: I, units: u64, name: &CStr) -> Result<LazyOwner<I>> {
+        let n = usize::try_from(units).map_err(|_| EINVAL)?;
+        let mut slots = KVVec::with_capacity(n, GFP_KERNEL)?;
+        let mut flags = KVVec::with_capacity(n, GFP_KERNEL)?;
+        for _ in 0..n {
+            slots.push(Slot::Empty, GFP_KERNEL)?;
+            flags.push(AtomicU8::new(UNINIT), GFP_KERNEL)?;
+        }
+        let pending = KVVec::from_elem(0u64, n, GFP_KERNEL)?;
+        let queue = OrderedQueue::new(name)?;
+        let this = Arc::pin_init(
+            pin_init!(Lazy {
+                init,
+                flags,
+                // INVARIANT: an empty ring as long as the units.
+                slots <- new_mutex!(Slots {
+                    units: slots,
+                    pending,
+                    head: 0,
+                    len: 0,
+                    queue: Some(queue),
+                    stopping: false,
+                }),
+                changed <- new_condvar!(),
+                work <- new_work!("dpmem lazy init"),
+            }),
+            GFP_KERNEL,
+        )?;
+        Ok(LazyOwner(this))
+    }
+
+    /// A reference for users that must not outlive the owner's teardown
+    /// (their calls fail with `ENXIO` after it).
+    pub fn handle(&self) -> Arc<Lazy<I>> {
+        self.0.clone()
+    }
+}
+
+impl<I: UnitInit> core::ops::Deref for LazyOwner<I> {
+    type Target = Arc<Lazy<I>>;
+
+    fn deref(&self) -> &Arc<Lazy<I>> {
+        &self.0
+    }
+}
+
+impl<I: UnitInit> Drop for LazyOwner<I> {
+    fn drop(&mut self) {
+        let queue = {
+            let mut s = self.0.slots.lock();
+            s.stopping = true;
+            s.queue.take()
+        };
+        self.0.changed.notify_all();
+        // Destroying the queue waits for a unit being initialised; queued
+        // ones are skipped (the worker sees `stopping`).
+        drop(queue);
+        // Undo the initialised units outside the lock, in order.
+        let mut s = self.0.slots.lock();
+        let n = s.units.len();
+        for i in 0..n {
+            let old = s
+                .units
+                .get_mut(i)
+                .map(|slot| core::mem::replace(slot, Slot::Empty));
+            if let Some(f) = self.0.flags.get(i) {
+                f.store(UNINIT, Ordering::Release);
+            }
+            drop(s);
+            drop(old);
+            s = self.0.slots.lock();
+        }
+    }
+}

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A dedicated, owned workqueue and the allocation scope its work runs in.
+//!
+//! The kernel crate of 6.12 only hands out the system workqueues. Lazy
+//! descriptor initialisation needs its own: an ordered queue with a rescuer
+//! thread (`WQ_MEM_RECLAIM`), because DAX faults wait for its work, and the
+//! work must not recurse into filesystem or block I/O reclaim while a
+//! faulting task holds filesystem locks ([`NoIoScope`]).
+//!
+//! C header: [`include/linux/workqueue.h`](srctree/include/linux/workqueue.h)
+
+use crate::bindings;
+use core::ptr::NonNull;
+use kernel::prelude::*;
+use kernel::workqueue::Queue;
+
+/// An ordered workqueue named `dpmem/<name>`, destroyed (after running
+/// everything queued on it) on drop.
+///
+/// # Invariants
+///
+/// `wq` was returned by `alloc_ordered_workqueue` and is destroyed only by
+/// `drop`.
+pub struct OrderedQueue {
+    wq: NonNull<bindings::workqueue_struct>,
+}
+
+// SAFETY: a workqueue may be used and destroyed from any thread.
+unsafe impl Send for OrderedQueue {}
+// SAFETY: queueing work is thread safe.
+unsafe impl Sync for OrderedQueue {}
+
+impl OrderedQueue {
+    /// Allocates the queue; `name` is copied by the kernel.
+    pub fn new(name: &CStr) -> Result<Self> {
+        // SAFETY: `name` is NUL-terminated and only read during the call.
+        let wq = unsafe { bindings::dpmem_alloc_ordered_wq(name.as_char_ptr()) };
+        // INVARIANT: allocated above.
+        Ok(Self {
+            wq: NonNull::new(wq).ok_or(ENOMEM)?,
+        })
+    }
+
+    /// The queue, to enqueue work items on.
+    pub fn queue(&self) -> &Queue {
+        // SAFETY: live until `drop` (type invariant), which needs `&mut self`
+        // so no borrow of it remains.
+        unsafe { Queue::from_raw(self.wq.as_ptr()) }
+    }
+}
+
+impl Drop for OrderedQueue {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `new` (type invariant); runs what is queued,
+        // then frees the queue. Must not be called from its own work, which
+        // `drop` of a value owned outside the work guarantees.
+        unsafe { bindings::destroy_workqueue(self.wq.as_ptr()) };
+    }
+}
+
+/// While alive, allocations of the current task neither start block I/O
+/// nor re-enter filesystems to reclaim memory (`memalloc_noio_save`).
+///
+/// Not `Send`: the scope belongs to the task that entered it.
+pub struct NoIoScope {
+    saved: kernel::ffi::c_uint,
+    _not_send: core::marker::PhantomData<*mut ()>,
+}
+
+impl NoIoScope {
+    /// Enters the scope.
+    pub fn enter() -> Self {
+        // SAFETY: only changes the current task's allocation flags.
+        let saved = unsafe { bindings::dpmem_memalloc_noio_save() };
+        Self {
+            saved,
+            _not_send: core::marker::PhantomData,
+        }
+    }
+}
+
+impl Drop for NoIoScope {
+    fn drop(&mut self) {
+        // SAFETY: restores what `enter` saved, on the same task (not Send).
+        unsafe { bindings::dpmem_memalloc_noio_restore(self.saved) };
+    }
+}
