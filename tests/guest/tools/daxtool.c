@@ -15,11 +15,13 @@
  *   daxtool pmd FILE SIZE            fallocate, print the first extent's
  *                                    physical offset, fault every 2 MiB of a
  *                                    2 MiB-aligned shared mapping by writing
- *   daxtool phys FILE                print the first extent's physical offset
- *   daxtool touch FILE THREADS       map FILE shared, release THREADS threads
+ *   daxtool phys FILE [OFFSET]       print the device offset of FILE's byte
+ *                                    OFFSET (default 0)
+ *   daxtool touch FILE THREADS [OFFSET]
+ *                                    map FILE shared, release THREADS threads
  *                                    at once, each reading a different page
- *                                    (a read fault); print the microseconds
- *                                    until all faults were served
+ *                                    from OFFSET on (a read fault); print the
+ *                                    microseconds until all were served
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -209,28 +211,29 @@ static int cmd_pmd(const char *path, size_t size)
 	return 0;
 }
 
-static int first_extent(int fd, const char *path, uint64_t *phys)
+static int extent_at(int fd, const char *path, uint64_t off, uint64_t *phys)
 {
 	struct {
 		struct fiemap fm;
 		struct fiemap_extent ext[1];
-	} f = { .fm = { .fm_length = ~0ULL, .fm_extent_count = 1,
+	} f = { .fm = { .fm_start = off, .fm_length = 1, .fm_extent_count = 1,
 			.fm_flags = FIEMAP_FLAG_SYNC } };
 
-	if (ioctl(fd, FS_IOC_FIEMAP, &f) || f.fm.fm_mapped_extents < 1)
+	if (ioctl(fd, FS_IOC_FIEMAP, &f) || f.fm.fm_mapped_extents < 1 ||
+	    f.ext[0].fe_logical > off)
 		return fail("fiemap", path);
-	*phys = f.ext[0].fe_physical;
+	*phys = f.ext[0].fe_physical + (off - f.ext[0].fe_logical);
 	return 0;
 }
 
-static int cmd_phys(const char *path)
+static int cmd_phys(const char *path, uint64_t off)
 {
 	int fd = open(path, O_RDONLY);
 	uint64_t phys = 0;
 
 	if (fd < 0)
 		return fail("open", path);
-	if (first_extent(fd, path, &phys))
+	if (extent_at(fd, path, off, &phys))
 		return 1;
 	printf("%llu\n", (unsigned long long)phys);
 	return 0;
@@ -260,7 +263,7 @@ static uint64_t now_us(void)
 	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
 }
 
-static int cmd_touch(const char *path, unsigned int threads)
+static int cmd_touch(const char *path, unsigned int threads, uint64_t off)
 {
 	struct toucher t[64];
 	pthread_barrier_t go;
@@ -273,8 +276,8 @@ static int cmd_touch(const char *path, unsigned int threads)
 	if (fd < 0 || fstat(fd, &st))
 		return fail("open", path);
 	pages = st.st_size / 4096;
-	if (threads < 1 || threads > 64 || pages < 1) {
-		fprintf(stderr, "daxtool: touch needs 1..64 threads and a file of a page or more\n");
+	if (threads < 1 || threads > 64 || off % 4096 || off / 4096 >= pages) {
+		fprintf(stderr, "daxtool: touch needs 1..64 threads and a page-aligned offset inside the file\n");
 		return 2;
 	}
 	p = mmap(NULL, pages * 4096, PROT_READ, MAP_SHARED, fd, 0);
@@ -283,7 +286,7 @@ static int cmd_touch(const char *path, unsigned int threads)
 	pthread_barrier_init(&go, NULL, threads + 1);
 	for (unsigned int i = 0; i < threads; i++) {
 		t[i].go = &go;
-		t[i].page = p + (i % pages) * 4096;
+		t[i].page = p + off + (i % (pages - off / 4096)) * 4096;
 		if (pthread_create(&t[i].tid, NULL, touch_one, &t[i]))
 			return fail("pthread_create", path);
 	}
@@ -311,10 +314,11 @@ int main(int argc, char **argv)
 		return cmd_verify(argv[2], strtoull(argv[3], 0, 0), strtoull(argv[4], 0, 0));
 	if (!strcmp(c, "odirect") && argc == 5)
 		return cmd_odirect(argv[2], argv[3], strtoull(argv[4], 0, 0));
-	if (!strcmp(c, "phys") && argc == 3)
-		return cmd_phys(argv[2]);
-	if (!strcmp(c, "touch") && argc == 4)
-		return cmd_touch(argv[2], strtoul(argv[3], 0, 0));
+	if (!strcmp(c, "phys") && (argc == 3 || argc == 4))
+		return cmd_phys(argv[2], argc == 4 ? strtoull(argv[3], 0, 0) : 0);
+	if (!strcmp(c, "touch") && (argc == 4 || argc == 5))
+		return cmd_touch(argv[2], strtoul(argv[3], 0, 0),
+				 argc == 5 ? strtoull(argv[4], 0, 0) : 0);
 	if (!strcmp(c, "pmd") && argc == 4)
 		return cmd_pmd(argv[2], strtoull(argv[3], 0, 0));
 	fprintf(stderr, "usage: see the comment at the top of daxtool.c\n");
