@@ -14,13 +14,16 @@ export KDIR
 
 KMAKE = $(MAKE) -C $(KDIR) M=$(MODDIR) LLVM=1 $(if $(CLIPPY),CLIPPY=1)
 
-.PHONY: all module modules kernel setup check demo clippy host-test fuzz clean help
+.PHONY: all module modules kernel setup check check-debug bench-bind demo clippy host-test fuzz clean help
 
 all: module
 
 help:
 	@echo "make demo        boot a guest with an emulated NVDIMM and show dpmem on it"
 	@echo "make check       run every test suite (host, kunit, guest)"
+	@echo "make check-debug kunit + DAX and lazy-init guest tests on the debug kernel"
+	@echo "                 (lockdep, KASAN, kmemleak; builds it the first time)"
+	@echo "make bench-bind  bind time vs namespace size: dpmem head/sectioned vs nd_pmem"
 	@echo "make             build dpmem.ko (KDIR=... for a real host's build tree)"
 	@echo "make CLIPPY=1    build with clippy"
 	@echo "make setup       install the toolchain (Debian 12)"
@@ -51,6 +54,12 @@ host-test:
 
 check:
 	bash scripts/check
+
+check-debug:
+	bash scripts/check --debug
+
+bench-bind:
+	bash scripts/bench-bind
 
 demo:
 	bash scripts/demo

@@ -194,3 +194,12 @@ bool dpmem_badblocks_entry(struct badblocks *bb, int i, u64 *sector,
 	*sectors = BB_LEN(bb->page[i]);
 	return true;
 }
+
+/*
+ * Attributes that are not static need a static lockdep class key; one for
+ * all of dpmem's is enough (sysfs_attr_init() is a macro).
+ */
+void dpmem_sysfs_attr_init(struct attribute *attr)
+{
+	sysfs_attr_init(attr);
+}

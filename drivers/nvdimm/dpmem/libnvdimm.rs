@@ -577,6 +577,8 @@ impl<T: Driver> Registration<T> {
         unsafe {
             (*p).format_attr.attr.name = c"format".as_ptr().cast();
             (*p).format_attr.attr.mode = 0o200;
+            // Heap attributes need a static lockdep key (`sysfs_attr_init`).
+            bindings::dpmem_sysfs_attr_init(&raw mut (*p).format_attr.attr);
             (*p).format_attr.store = Some(Adapter::<T>::format_store);
             (*p).attrs = [&raw mut (*p).format_attr.attr, core::ptr::null_mut()];
             (*p).group.attrs = (&raw mut (*p).attrs).cast();
@@ -588,6 +590,7 @@ impl<T: Driver> Registration<T> {
                 (*a).index = i;
                 (*a).attr.attr.name = name.as_char_ptr();
                 (*a).attr.attr.mode = 0o444;
+                bindings::dpmem_sysfs_attr_init(&raw mut (*a).attr.attr);
                 (*a).attr.show = Some(Adapter::<T>::show);
                 (*p).dev_attr_ptrs[i] = &raw mut (*a).attr.attr;
             }
