@@ -88,8 +88,8 @@ pub fn for_each_piece(
     let mut done = 0u32;
     while done < seg.len() {
         let left = seg.len() - done;
-        let run = locate(layout, start + u64::from(done), u64::from(left))
-            .map_err(|_| Status::IOERR)?;
+        let run =
+            locate(layout, start + u64::from(done), u64::from(left)).map_err(|_| Status::IOERR)?;
         // `run.len <= left`, a u32.
         let len = run.len as u32;
         let piece = seg.piece(done, len).ok_or(Status::IOERR)?;

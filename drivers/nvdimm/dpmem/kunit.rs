@@ -401,7 +401,10 @@ pub extern "C" fn dpmem_kunit_sectioned_map(test: *mut bindings::kunit) {
     // The last byte is in the last whole section, before the partial one.
     let last = locate(&l, l.data_size - 1, 1);
     kexpect!(t, last.map(|r| r.unit) == Ok(7));
-    kexpect!(t, last.map(|r| r.map_off + l.data_offset) == Ok((1 << 30) - 1));
+    kexpect!(
+        t,
+        last.map(|r| r.map_off + l.data_offset) == Ok((1 << 30) - 1)
+    );
     kexpect!(t, locate(&l, l.data_size - 512, 1024).is_err());
     // Every 2 MiB-aligned device offset: 2 MiB aligned on the media, with
     // at least 2 MiB contiguous, never inside a chunk.

@@ -22,6 +22,8 @@
  *                                    at once, each reading a different page
  *                                    from OFFSET on (a read fault); print the
  *                                    microseconds until all were served
+ *   daxtool timed-write PATH TEXT    write TEXT to PATH (a sysfs file), print
+ *                                    the microseconds the write took
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -300,6 +302,23 @@ static int cmd_touch(const char *path, unsigned int threads, uint64_t off)
 	return 0;
 }
 
+static int cmd_timed_write(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+	uint64_t t0;
+	ssize_t n;
+
+	if (fd < 0)
+		return fail("open", path);
+	t0 = now_us();
+	n = write(fd, text, strlen(text));
+	printf("%llu\n", (unsigned long long)(now_us() - t0));
+	if (n != (ssize_t)strlen(text))
+		return fail("write", path);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -319,6 +338,8 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "touch") && (argc == 4 || argc == 5))
 		return cmd_touch(argv[2], strtoul(argv[3], 0, 0),
 				 argc == 5 ? strtoull(argv[4], 0, 0) : 0);
+	if (!strcmp(c, "timed-write") && argc == 4)
+		return cmd_timed_write(argv[2], argv[3]);
 	if (!strcmp(c, "pmd") && argc == 4)
 		return cmd_pmd(argv[2], strtoull(argv[3], 0, 0));
 	fprintf(stderr, "usage: see the comment at the top of daxtool.c\n");
