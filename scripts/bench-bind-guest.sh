@@ -23,7 +23,12 @@ for gib in 1 4 16 64; do
 		echo $ns >/sys/bus/nd/drivers/dpmem/unbind
 		echo "BENCH bind $gib head $(bind_us dpmem $ns)"
 		t0=$(uptime_ms)
-		while [ "$(cat $a/units_initialised)" != 0 ]; do sleep 0.05; done
+		i=0
+		while [ "$(cat $a/units_initialised)" != 0 ]; do
+			i=$((i + 1))
+			[ $i -gt 2400 ] && { echo "head struct pages of $ns never became ready"; exit 1; }
+			sleep 0.05
+		done
 		[ "$r" = 1 ] && echo "BENCH headinit $gib $(($(uptime_ms) - t0))"
 		echo $ns >/sys/bus/nd/drivers/dpmem/unbind
 		dpmem_format "$ns sectioned force" >/dev/null || exit 1

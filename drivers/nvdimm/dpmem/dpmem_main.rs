@@ -241,14 +241,21 @@ impl core::fmt::Display for Uuid<'_> {
     }
 }
 
+/// What [`load_poison`] found.
+struct Poison {
+    /// Bad ranges lying (partly) outside the data.
+    outside: u32,
+    /// Bad ranges in the data that did not fit the device's list.
+    dropped: u32,
+}
+
 /// Loads the region's known poison in the namespace at `start` into `bb`
-/// as device sectors; returns how many bad ranges lie (partly) outside the
-/// data.
-fn load_poison(region: &Region, l: &Layout, start: u64, bb: &Badblocks) -> Result<u32> {
+/// as device sectors.
+fn load_poison(region: &Region, l: &Layout, start: u64, bb: &Badblocks) -> Result<Poison> {
     const SECTOR: u64 = 512;
     let mut all = Badblocks::new()?;
     region.load_badblocks(&all, start, l.namespace_size);
-    let (mut i, mut outside) = (0, 0u32);
+    let (mut i, mut outside, mut dropped) = (0, 0u32, 0u32);
     while let Some((sector, sectors)) = all.entry(i) {
         i += 1;
         let a = sector.saturating_mul(SECTOR);
@@ -259,7 +266,9 @@ fn load_poison(region: &Region, l: &Layout, start: u64, bb: &Badblocks) -> Resul
             let (lo, hi) = (a.max(m.data_start), b.min(m.start + m.len));
             if lo < hi {
                 let logical = m.logical_start + (lo - m.data_start);
-                bb.set(logical / SECTOR, ((hi - lo) / SECTOR) as u32);
+                if !bb.set(logical / SECTOR, ((hi - lo) / SECTOR) as u32) {
+                    dropped += 1;
+                }
                 inside += hi - lo;
             }
         }
@@ -267,7 +276,7 @@ fn load_poison(region: &Region, l: &Layout, start: u64, bb: &Badblocks) -> Resul
             outside += 1;
         }
     }
-    Ok(outside)
+    Ok(Poison { outside, dropped })
 }
 
 /// Claims and maps the data area of a validated namespace and registers
@@ -308,7 +317,17 @@ fn attach_disk(
     // listed in /sys/block/<disk>/badblocks); elsewhere it would hit the
     // info block or the descriptors.
     let badblocks = Badblocks::new()?;
-    let outside = load_poison(&region, l, resource.start, &badblocks)?;
+    let Poison { outside, dropped } = load_poison(&region, l, resource.start, &badblocks)?;
+    if dropped > 0 {
+        // Like pmem.c, bind anyway (the data stays reachable): block reads
+        // there still fail with EIO on the machine check, but DAX cannot
+        // refuse those pages up front.
+        ns_log!(
+            ns,
+            Warning,
+            "{dropped} bad range(s) do not fit the bad-block list; DAX may map poisoned pages there\n"
+        );
+    }
     if badblocks.count() > 0 {
         ns_log!(
             ns,
@@ -524,23 +543,29 @@ impl libnvdimm::Driver for DpmemDriver {
             5 => emit!(out, "{}\n", b.chunks_initialised()),
             6 => emit!(out, "{}\n", Uuid(&b.info.uuid)),
             7 => {
-                // A range list ("0,3-5") of the units with struct pages.
-                let mut ranges = KVec::new();
-                let mut failed = false;
-                b.pages.fold((), |(), unit, _| match ranges.last_mut() {
-                    Some((_, end)) if *end + 1 == unit => *end = unit,
-                    _ => failed |= ranges.push((unit, unit), GFP_KERNEL).is_err(),
-                });
-                if failed {
-                    return Err(ENOMEM);
-                }
-                for (i, &(first, last)) in ranges.iter().enumerate() {
-                    let sep = if i == 0 { "" } else { "," };
-                    if first == last {
-                        emit!(out, "{sep}{first}");
+                // A range list ("0,3-5") of the units with struct pages,
+                // written as it is walked: nothing is allocated under the
+                // lock the lazy-init worker takes.
+                let emit_range = |out: &mut SysfsOut, first: bool, (lo, hi): (u64, u64)| {
+                    let sep = if first { "" } else { "," };
+                    if lo == hi {
+                        emit!(out, "{sep}{lo}");
                     } else {
-                        emit!(out, "{sep}{first}-{last}");
+                        emit!(out, "{sep}{lo}-{hi}");
                     }
+                };
+                let (last, first) = b
+                    .pages
+                    .fold((None, true), |(cur, first), unit, _| match cur {
+                        Some((lo, hi)) if hi + 1 == unit => (Some((lo, unit)), first),
+                        Some(range) => {
+                            emit_range(out, first, range);
+                            (Some((unit, unit)), false)
+                        }
+                        None => (Some((unit, unit)), first),
+                    });
+                if let Some(range) = last {
+                    emit_range(out, first, range);
                 }
                 emit!(out, "\n");
             }

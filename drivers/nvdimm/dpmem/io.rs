@@ -174,6 +174,14 @@ impl PmemIo {
         let off = pgoff.checked_mul(PAGE_SIZE).ok_or(ERANGE)?;
         Ok((off, self.locate(off, PAGE_SIZE)?))
     }
+
+    /// Device byte offset of page `pgoff` and the whole run from there to
+    /// the end of its unit's data (contiguous on the media).
+    fn run_at(&self, pgoff: u64) -> Result<(u64, Run)> {
+        let off = pgoff.checked_mul(PAGE_SIZE).ok_or(ERANGE)?;
+        let rest = self.layout.data_size.checked_sub(off).ok_or(ERANGE)?;
+        Ok((off, self.locate(off, rest)?))
+    }
 }
 
 impl block::Operations for PmemIo {
@@ -235,17 +243,19 @@ impl dax::Operations for PmemIo {
         mode: AccessMode,
         want_pages: bool,
     ) -> Result<Direct> {
-        let (off, page) = this.page(pgoff)?;
+        let (off, run) = this.run_at(pgoff)?;
         if want_pages {
             // The caller maps the pfn: its struct pages must exist. Waits
             // for the worker the first time in each unit.
-            Lazy::ensure(&this.pages, page.unit)?;
+            Lazy::ensure(&this.pages, run.unit)?;
         }
-        // The whole run to the end of the unit's data is contiguous.
-        let run = this.locate(off, this.layout.data_size - off)?;
         let kaddr = this.map.kaddr(run.map_off)?;
+        // Never more than the run: the next one is another unit, behind a
+        // descriptor chunk.
+        let avail = (run.len >> PAGE_SHIFT) as i64;
+        let pages = pages.max(0).min(avail);
         let sector = off >> block::SECTOR_SHIFT;
-        let sectors = u32::try_from((pages.max(0) as u64).saturating_mul(PAGE_SIZE / SECTOR_SIZE))
+        let sectors = u32::try_from((pages as u64).saturating_mul(PAGE_SIZE / SECTOR_SIZE))
             .unwrap_or(u32::MAX);
         let direct = |pages: i64| Direct {
             kaddr,
@@ -262,13 +272,13 @@ impl dax::Operations for PmemIo {
             // `first_bad` may lie before `sector` when a bad range starts
             // earlier: then no page is good.
             let good = (first_bad.saturating_sub(sector) * SECTOR_SIZE).div_ceil(PAGE_SIZE) as i64;
-            return Ok(direct(good.max(1)));
+            return Ok(direct(good.max(1).min(avail)));
         }
         if this.badblocks.count() > 0 {
             // Known good only as far as was asked.
-            return Ok(direct(pages.min((run.len >> PAGE_SHIFT) as i64)));
+            return Ok(direct(pages));
         }
-        Ok(direct((run.len >> PAGE_SHIFT) as i64))
+        Ok(direct(avail))
     }
 
     /// `pmem_dax_zero_page_range()`: page by page through the write path,
@@ -308,7 +318,7 @@ impl dax::Operations for PmemIo {
         else {
             return 0;
         };
-        let Ok((off, _)) = this.page(pgoff) else {
+        let Ok((off, run)) = this.run_at(pgoff) else {
             return 0;
         };
         let sector = off >> block::SECTOR_SHIFT;
@@ -316,9 +326,6 @@ impl dax::Operations for PmemIo {
         // `kaddr` came from our `direct_access` for `pgoff`: the copy must
         // stay in that page's run (never reach a descriptor chunk).
         let Some(dst) = this.map.offset_of(kaddr, bytes) else {
-            return 0;
-        };
-        let Ok(run) = this.locate(off, this.layout.data_size - off) else {
             return 0;
         };
         if dst < run.map_off || dst - run.map_off + bytes as u64 > run.len {
