@@ -303,8 +303,7 @@ fn attach_disk(
             resource.start + resource.size.saturating_sub(1)
         )
     })?;
-    let data_phys = resource.start + l.data_offset;
-    let map = Mapping::new(&claim, data_phys, l.mapped_len()).inspect_err(|e| {
+    let map = Mapping::new(&claim, resource.start, l.mapped_len()).inspect_err(|e| {
         ns_log!(
             ns,
             Err,

@@ -36,8 +36,11 @@ const PAGE_SHIFT: u32 = 12;
 
 /// Everything `submit_bio` and DAX need; owned by the disk.
 pub struct PmemIo {
-    /// The media from the first data byte (`layout.data_offset`) to the end
-    /// of the last data byte.
+    /// The namespace from its first byte to the end of the last data byte.
+    /// Mapping from the namespace start rather than the first data byte
+    /// lets `ioremap` use 1 GiB pages when the namespace is 1 GiB aligned,
+    /// so binding a large namespace does not build a page table entry per
+    /// 2 MiB of it.
     pub map: Mapping,
     /// Where each device byte lives.
     pub layout: Layout,
@@ -53,7 +56,7 @@ pub struct PmemIo {
 /// Where a run of device bytes lives in the data mapping.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Run {
-    /// Offset from the first data byte (`layout.data_offset`).
+    /// Offset in the mapping, i.e. from the start of the namespace.
     pub map_off: u64,
     /// Contiguous bytes there (at most what was asked).
     pub len: u64,
@@ -70,7 +73,7 @@ pub fn locate(layout: &Layout, logical: u64, len: u64) -> Result<Run> {
     }
     let e = layout.locate(logical).ok_or(ERANGE)?;
     Ok(Run {
-        map_off: e.offset.checked_sub(layout.data_offset).ok_or(ERANGE)?,
+        map_off: e.offset,
         len: e.len.min(len),
         unit: e.unit,
     })

@@ -267,14 +267,13 @@ impl Layout {
         }
     }
 
-    /// Bytes from the first data byte to the end of the last one: what a
-    /// linear mapping of the data must cover (chunks in between included).
+    /// Bytes from the start of the namespace to the end of the last data
+    /// byte: what a linear mapping of the data from the namespace start
+    /// must cover (info block and chunks included).
     pub fn mapped_len(&self) -> u64 {
         match self.placement {
-            Placement::Head => self.data_size,
-            Placement::Sectioned => {
-                self.sections_offset + self.sections * SECTION_SIZE - self.data_offset
-            }
+            Placement::Head => self.data_offset + self.data_size,
+            Placement::Sectioned => self.sections_offset + self.sections * SECTION_SIZE,
         }
     }
 

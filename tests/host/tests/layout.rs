@@ -62,6 +62,8 @@ fn one_gib_figures() {
     assert_eq!(l.chunks(), 8);
     assert_eq!(l.altmap_pages(), (2, (18 * MIB - 8192) / 4096));
     assert_eq!(l.overhead_ppm(), 17578);
+    // The data mapping starts at the namespace (1 GiB pages when aligned).
+    assert_eq!(l.mapped_len(), GIB);
 }
 
 #[test]
@@ -249,6 +251,7 @@ fn sectioned_map_is_a_pmd_aligned_bijection() {
             assert!(e.offset >= u.data_start && e.offset + e.len == u.start + u.len);
             assert_eq!(e.offset - u.data_start, logical - u.logical_start);
             assert!(e.offset >= 8192 && e.offset + ALIGN <= size);
+            assert!(e.offset + e.len <= l.mapped_len() && l.mapped_len() <= size);
             assert!(seen.insert(e.offset));
             // The whole run is contiguous.
             let end = l.locate(logical + e.len - 4096).unwrap();
