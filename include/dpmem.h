@@ -89,6 +89,7 @@ u64 dpmem_pfn_t_dev_map(phys_addr_t phys);
 const void *dpmem_zero_page(void);
 long dpmem_ptr_err(const void *ptr);
 struct workqueue_struct *dpmem_alloc_ordered_wq(const char *name);
+struct workqueue_struct *dpmem_alloc_unbound_wq(int max_active);
 void dpmem_sysfs_attr_init(struct attribute *attr);
 unsigned int dpmem_memalloc_noio_save(void);
 void dpmem_memalloc_noio_restore(unsigned int flags);

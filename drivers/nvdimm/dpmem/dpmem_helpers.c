@@ -171,6 +171,17 @@ struct workqueue_struct *dpmem_alloc_ordered_wq(const char *name)
 	return alloc_ordered_workqueue("dpmem/%s", WQ_MEM_RECLAIM, name);
 }
 
+/*
+ * An unbound workqueue running up to @max_active items at once: teardown
+ * helpers that mostly sleep. Owning it (instead of using system_unbound_wq)
+ * lets destroy_workqueue() wait until every helper has returned, before
+ * the module text they run can go away.
+ */
+struct workqueue_struct *dpmem_alloc_unbound_wq(int max_active)
+{
+	return alloc_workqueue("dpmem-teardown", WQ_UNBOUND, max_active);
+}
+
 unsigned int dpmem_memalloc_noio_save(void)
 {
 	return memalloc_noio_save();

@@ -488,12 +488,38 @@ pub extern "C" fn dpmem_kunit_sectioned_map(test: *mut bindings::kunit) {
 /// Counts initialisations per unit; unit 5 always fails.
 struct CountingInit {
     calls: [core::sync::atomic::AtomicU32; 8],
+    drops: kernel::sync::Arc<Drops>,
+}
+
+/// How initialised units were undone.
+#[derive(Default)]
+struct Drops {
+    undone: core::sync::atomic::AtomicU32,
+    busy: core::sync::atomic::AtomicU32,
+    most_busy: core::sync::atomic::AtomicU32,
+}
+
+/// An initialised unit of [`CountingInit`]; undoing it takes a while, like
+/// a page map's RCU grace period.
+struct Undo(kernel::sync::Arc<Drops>);
+
+impl Drop for Undo {
+    fn drop(&mut self) {
+        use core::sync::atomic::Ordering;
+        let d = &self.0;
+        let busy = d.busy.fetch_add(1, Ordering::SeqCst) + 1;
+        d.most_busy.fetch_max(busy, Ordering::SeqCst);
+        // SAFETY: plain sleep; teardown runs in process context.
+        unsafe { bindings::msleep(50) };
+        d.busy.fetch_sub(1, Ordering::SeqCst);
+        d.undone.fetch_add(1, Ordering::SeqCst);
+    }
 }
 
 impl crate::lazy::UnitInit for CountingInit {
-    type Unit = ();
+    type Unit = Undo;
 
-    fn init(&self, unit: u64) -> Result<()> {
+    fn init(&self, unit: u64) -> Result<Undo> {
         use core::sync::atomic::Ordering;
         self.calls
             .get(unit as usize)
@@ -505,7 +531,7 @@ impl crate::lazy::UnitInit for CountingInit {
         if unit == 5 {
             return Err(EIO);
         }
-        Ok(())
+        Ok(Undo(self.drops.clone()))
     }
 }
 
@@ -519,8 +545,8 @@ struct Outcomes {
 
 /// The chunk state machine under concurrent callers: 16 callers of one
 /// unit initialise it once and all see it ready; callers of a failing unit
-/// all get its error and it is not retried; after teardown callers get
-/// ENXIO.
+/// all get its error and it is not retried; teardown undoes every
+/// initialised unit once, several at a time; after it callers get ENXIO.
 #[no_mangle]
 pub extern "C" fn dpmem_kunit_lazy_concurrency(test: *mut bindings::kunit) {
     use crate::lazy::{Lazy, LazyOwner};
@@ -528,9 +554,14 @@ pub extern "C" fn dpmem_kunit_lazy_concurrency(test: *mut bindings::kunit) {
     use kernel::sync::Arc;
     // INVARIANT: KUnit passes the running test.
     let t = Test(test);
+    let Ok(drops) = Arc::new(Drops::default(), GFP_KERNEL) else {
+        kexpect!(t, false);
+        return;
+    };
     let Ok(owner) = LazyOwner::new(
         CountingInit {
             calls: Default::default(),
+            drops: drops.clone(),
         },
         8,
         kernel::c_str!("kunit"),
@@ -577,14 +608,19 @@ pub extern "C" fn dpmem_kunit_lazy_concurrency(test: *mut bindings::kunit) {
     kexpect!(t, calls.iter().all(|c| c.load(Ordering::SeqCst) == 1));
     kexpect!(t, (0..8).all(|u| owner.is_ready(u) == (u != 5)));
     kexpect!(t, owner.failed() == 1);
-    kexpect!(t, owner.fold(0u64, |n, _, ()| n + 1) == 7);
+    kexpect!(t, owner.fold(0u64, |n, _, _| n + 1) == 7);
     // A failed unit keeps failing without another attempt.
     kexpect!(t, Lazy::ensure(&owner, 5) == Err(EIO));
     kexpect!(t, calls[5].load(Ordering::SeqCst) == 1);
     kexpect!(t, Lazy::ensure(&owner, 8) == Err(ERANGE));
     // After teardown, users holding a handle are refused.
     let handle = owner.handle();
+    kexpect!(t, drops.undone.load(Ordering::SeqCst) == 0);
     drop(owner);
+    kexpect!(t, drops.undone.load(Ordering::SeqCst) == 7);
+    kexpect!(t, drops.busy.load(Ordering::SeqCst) == 0);
+    // 7 units of 50 ms each: the helpers overlap.
+    kexpect!(t, drops.most_busy.load(Ordering::SeqCst) >= 2);
     kexpect!(t, Lazy::ensure(&handle, 3) == Err(ENXIO));
     kexpect!(t, !handle.is_ready(3));
 }

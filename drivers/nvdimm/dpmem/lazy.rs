@@ -19,7 +19,7 @@
 //! failed unit stays failed (its faults get the error) until the namespace
 //! is rebound.
 
-use crate::worker::{NoIoScope, OrderedQueue};
+use crate::worker::{NoIoScope, OwnedQueue};
 use core::sync::atomic::{AtomicU8, Ordering};
 use kernel::alloc::KVVec;
 use kernel::prelude::*;
@@ -30,8 +30,8 @@ use kernel::{new_condvar, new_mutex, new_work};
 /// Initialises one unit; what it returns is kept until shutdown.
 pub trait UnitInit: Send + Sync + 'static {
     /// What an initialised unit holds (its page map); dropping it undoes
-    /// the initialisation.
-    type Unit: Send;
+    /// the initialisation, possibly on another thread (see [`LazyOwner`]).
+    type Unit: Send + 'static;
 
     /// Initialises unit `unit`. Runs on the worker, never in the caller.
     fn init(&self, unit: u64) -> Result<Self::Unit>;
@@ -60,8 +60,10 @@ struct Slots<U> {
     pending: KVVec<u64>,
     head: usize,
     len: usize,
-    queue: Option<OrderedQueue>,
+    queue: Option<OwnedQueue>,
     stopping: bool,
+    /// Teardown: the next unit to look at.
+    cursor: usize,
 }
 
 impl<U> Slots<U> {
@@ -125,6 +127,9 @@ impl<I: UnitInit> WorkItem for Lazy<I> {
                 Ok(u) => (Slot::Ready(u), READY),
                 Err(e) => (Slot::Failed(e), FAILED),
             };
+            // Past `stopping` the unit is kept only to be undone: the fast
+            // path must not see it ready.
+            let flag = if s.stopping { UNINIT } else { flag };
             if let (Some(dst), Some(f)) = (
                 s.units.get_mut(unit as usize),
                 this.flags.get(unit as usize),
@@ -190,9 +195,9 @@ impl<I: UnitInit> Lazy<I> {
         Self::queue_locked(this, &mut s, unit)?;
         loop {
             match s.units.get(unit as usize) {
+                _ if s.stopping => return Err(ENXIO),
                 Some(Slot::Ready(_)) => return Ok(()),
                 Some(Slot::Failed(e)) => return Err(*e),
-                Some(Slot::Empty) if s.stopping => return Err(ENXIO),
                 Some(Slot::Empty) => this.changed.wait(&mut s),
                 None => return Err(ERANGE),
             }
@@ -237,7 +242,7 @@ impl<I: UnitInit> LazyOwner<I> {
             flags.push(AtomicU8::new(UNINIT), GFP_KERNEL)?;
         }
         let pending = KVVec::from_elem(0u64, n, GFP_KERNEL)?;
-        let queue = OrderedQueue::new(name)?;
+        let queue = OwnedQueue::ordered(name)?;
         let this = Arc::pin_init(
             pin_init!(Lazy {
                 init,
@@ -250,6 +255,7 @@ impl<I: UnitInit> LazyOwner<I> {
                     len: 0,
                     queue: Some(queue),
                     stopping: false,
+                    cursor: 0,
                 }),
                 changed <- new_condvar!(),
                 work <- new_work!("dpmem lazy init"),
@@ -274,31 +280,81 @@ impl<I: UnitInit> core::ops::Deref for LazyOwner<I> {
     }
 }
 
+/// Undoing one unit mostly waits (an RCU grace period and the memory
+/// hotplug lock for a page map, ~50 ms each under TCG), so a teardown of
+/// many units drops them from this many threads at once.
+const TEARDOWN_THREADS: u16 = 16;
+
+impl<I: UnitInit> Lazy<I> {
+    /// Undoes initialised units, one at a time and outside the lock, until
+    /// none is left (teardown only: `stopping` is set).
+    fn drain(&self) {
+        loop {
+            let unit = {
+                let mut s = self.slots.lock();
+                let mut found = None;
+                while found.is_none() && s.cursor < s.units.len() {
+                    let i = s.cursor;
+                    s.cursor += 1;
+                    if let Some(slot) = s.units.get_mut(i) {
+                        if let Slot::Ready(u) = core::mem::replace(slot, Slot::Empty) {
+                            found = Some(u);
+                        }
+                    }
+                }
+                found
+            };
+            match unit {
+                Some(u) => drop(u),
+                None => return,
+            }
+        }
+    }
+}
+
 impl<I: UnitInit> Drop for LazyOwner<I> {
     fn drop(&mut self) {
-        let queue = {
+        let (queue, ready) = {
             let mut s = self.0.slots.lock();
             s.stopping = true;
-            s.queue.take()
+            for f in self.0.flags.iter() {
+                f.store(UNINIT, Ordering::Release);
+            }
+            let ready = s
+                .units
+                .iter()
+                .filter(|slot| matches!(slot, Slot::Ready(_)))
+                .count();
+            (s.queue.take(), ready)
         };
         self.0.changed.notify_all();
         // Destroying the queue waits for a unit being initialised; queued
-        // ones are skipped (the worker sees `stopping`).
+        // ones are skipped (the worker sees `stopping`). One that finishes
+        // now is still undone below: the cursor starts after this.
         drop(queue);
-        // Undo the initialised units outside the lock, in order.
-        let mut s = self.0.slots.lock();
-        let n = s.units.len();
-        for i in 0..n {
-            let old = s
-                .units
-                .get_mut(i)
-                .map(|slot| core::mem::replace(slot, Slot::Empty));
-            if let Some(f) = self.0.flags.get(i) {
-                f.store(UNINIT, Ordering::Release);
+        // Helpers on a queue of our own, and this thread, undo the
+        // initialised units; without memory for the queue or a helper,
+        // fewer threads do.
+        let helpers = ready.min(TEARDOWN_THREADS.into()).saturating_sub(1);
+        let pool = if helpers > 0 {
+            OwnedQueue::unbound(TEARDOWN_THREADS).ok()
+        } else {
+            None
+        };
+        if let Some(pool) = &pool {
+            for _ in 0..helpers {
+                let this = self.0.clone();
+                if pool
+                    .queue()
+                    .try_spawn(GFP_KERNEL, move || this.drain())
+                    .is_err()
+                {
+                    break;
+                }
             }
-            drop(s);
-            drop(old);
-            s = self.0.slots.lock();
         }
+        self.0.drain();
+        // Returns once every helper has (and so every unit is undone).
+        drop(pool);
     }
 }

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A dedicated, owned workqueue and the allocation scope its work runs in.
+//! Dedicated, owned workqueues and the allocation scope their work runs in.
 //!
 //! The kernel crate of 6.12 only hands out the system workqueues. Lazy
 //! descriptor initialisation needs its own: an ordered queue with a rescuer
 //! thread (`WQ_MEM_RECLAIM`), because DAX faults wait for its work, and the
 //! work must not recurse into filesystem or block I/O reclaim while a
-//! faulting task holds filesystem locks ([`NoIoScope`]).
+//! faulting task holds filesystem locks ([`NoIoScope`]). Teardown helpers
+//! run on an owned unbound queue, so that destroying it proves they have
+//! all returned (the module may be unloaded right after).
 //!
 //! C header: [`include/linux/workqueue.h`](srctree/include/linux/workqueue.h)
 
@@ -15,27 +17,39 @@ use core::ptr::NonNull;
 use kernel::prelude::*;
 use kernel::workqueue::Queue;
 
-/// An ordered workqueue named `dpmem/<name>`, destroyed (after running
-/// everything queued on it) on drop.
+/// A workqueue of our own, destroyed (after running everything queued on
+/// it) on drop.
 ///
 /// # Invariants
 ///
-/// `wq` was returned by `alloc_ordered_workqueue` and is destroyed only by
-/// `drop`.
-pub struct OrderedQueue {
+/// `wq` was returned by `alloc_ordered_workqueue` or `alloc_workqueue` and
+/// is destroyed only by `drop`.
+pub struct OwnedQueue {
     wq: NonNull<bindings::workqueue_struct>,
 }
 
 // SAFETY: a workqueue may be used and destroyed from any thread.
-unsafe impl Send for OrderedQueue {}
+unsafe impl Send for OwnedQueue {}
 // SAFETY: queueing work is thread safe.
-unsafe impl Sync for OrderedQueue {}
+unsafe impl Sync for OwnedQueue {}
 
-impl OrderedQueue {
-    /// Allocates the queue; `name` is copied by the kernel.
-    pub fn new(name: &CStr) -> Result<Self> {
+impl OwnedQueue {
+    /// An ordered queue `dpmem/<name>` with a rescuer; `name` is copied by
+    /// the kernel.
+    pub fn ordered(name: &CStr) -> Result<Self> {
         // SAFETY: `name` is NUL-terminated and only read during the call.
         let wq = unsafe { bindings::dpmem_alloc_ordered_wq(name.as_char_ptr()) };
+        // INVARIANT: allocated above.
+        Ok(Self {
+            wq: NonNull::new(wq).ok_or(ENOMEM)?,
+        })
+    }
+
+    /// An unbound queue `dpmem-teardown` running up to `max_active` items
+    /// at once.
+    pub fn unbound(max_active: u16) -> Result<Self> {
+        // SAFETY: plain allocation; no pointer arguments.
+        let wq = unsafe { bindings::dpmem_alloc_unbound_wq(max_active.into()) };
         // INVARIANT: allocated above.
         Ok(Self {
             wq: NonNull::new(wq).ok_or(ENOMEM)?,
@@ -50,7 +64,7 @@ impl OrderedQueue {
     }
 }
 
-impl Drop for OrderedQueue {
+impl Drop for OwnedQueue {
     fn drop(&mut self) {
         // SAFETY: allocated in `new` (type invariant); runs what is queued,
         // then frees the queue. Must not be called from its own work, which
