@@ -60,3 +60,24 @@ first=$(./daxtool touch /mnt/f 1 0)
 warm=$(./daxtool touch /mnt/f 1 32768)
 echo "BENCH fault $first $warm"
 umount /mnt
+
+# Teardown: unbind with many initialised sections (16 GiB sectioned, one
+# written page faulted every 126 MiB of a preallocated file: reads of
+# unwritten extents map the zero page, not ours).
+ns=$(namespace_of_size $((16 * GIB)))
+dpmem_format "$ns sectioned force" >/dev/null || exit 1
+dev=/dev/$(ls /sys/bus/nd/devices/$ns/block)
+a=/sys/bus/nd/devices/$ns/dpmem
+mkfs.ext4 -q -F -b 4096 "$dev" && mount -o dax "$dev" /mnt || exit 1
+fallocate -l 14G /mnt/big || exit 1
+off=0
+while [ $off -lt $((14 * GIB)) ]; do
+	dd if=/dev/urandom of=/mnt/big bs=4096 count=1 seek=$((off / 4096)) conv=notrunc 2>/dev/null || exit 1
+	./daxtool touch /mnt/big 1 $off >/dev/null || exit 1
+	off=$((off + 126 * 1048576))
+done
+umount /mnt
+n=$(cat $a/chunks_initialised)
+t0=$(uptime_ms)
+echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+echo "BENCH teardown $n $(($(uptime_ms) - t0))"
