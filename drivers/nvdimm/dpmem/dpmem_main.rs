@@ -422,12 +422,13 @@ impl libnvdimm::Driver for DpmemDriver {
     const NAME: &'static CStr = c_str!("dpmem");
 
     fn probe(ns: &Namespace) -> Result<Pin<KBox<Binding>>> {
-        ns.common_probe()?;
-        let name = ns.name().to_str().map_err(|_| EINVAL)?;
-        let Some(disk_name) = naming::disk_name_for(name) else {
-            ns_log!(ns, Err, "unexpected namespace name, not binding\n");
+        // The nd bus offers namespace drivers a region's pfn and btt
+        // devices too (nd_pmem serves them): not ours, and no error.
+        let Some(disk_name) = ns.name().to_str().ok().and_then(naming::disk_name_for) else {
+            ns_log!(ns, Debug, "not a namespace, leaving it to nd_pmem\n");
             return Err(ENODEV);
         };
+        ns.common_probe()?;
         let resource = ns.resource();
         let block = read_info_block(ns)?;
         let info = InfoBlock::decode(&block, resource.start, resource.size).map_err(|e| {

@@ -43,6 +43,8 @@ pub enum Level {
     Warning,
     /// `KERN_INFO`
     Info,
+    /// `KERN_DEBUG`
+    Debug,
 }
 
 impl Namespace {
@@ -199,6 +201,7 @@ impl Namespace {
             Level::Err => b"\x013dpmem %s: %pA\0",
             Level::Warning => b"\x014dpmem %s: %pA\0",
             Level::Info => b"\x016dpmem %s: %pA\0",
+            Level::Debug => b"\x017dpmem %s: %pA\0",
         };
         // SAFETY: the format is NUL-terminated; `%s` gets the NUL-terminated
         // device name and `%pA` one `fmt::Arguments` pointer, both used only
