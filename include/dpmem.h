@@ -90,6 +90,12 @@ const void *dpmem_zero_page(void);
 long dpmem_ptr_err(const void *ptr);
 struct workqueue_struct *dpmem_alloc_ordered_wq(const char *name);
 struct workqueue_struct *dpmem_alloc_unbound_wq(int max_active);
+
+/* Module parameters (dpmem_helpers.c). */
+#define DPMEM_PLACEMENT_HEAD 0
+#define DPMEM_PLACEMENT_SECTIONED 1
+unsigned int dpmem_param_teardown_threads(void);
+int dpmem_param_default_placement(void);
 void dpmem_sysfs_attr_init(struct attribute *attr);
 unsigned int dpmem_memalloc_noio_save(void);
 void dpmem_memalloc_noio_restore(unsigned int flags);

@@ -54,4 +54,19 @@ check "sectioned: bind logged" klog_has "dpmem $ns: bound: .* 8 descriptor chunk
 echo $ns >/sys/bus/nd/drivers/dpmem/unbind
 echo $ns >/sys/bus/nd/drivers/dpmem/bind
 check_eq "sectioned: rebinds from its info block" "$(cat $a/placement)" sectioned
+
+# Module parameters: the placement a request without one gets.
+p=/sys/module/dpmem/parameters
+check_eq "default_placement is head" "$(cat $p/default_placement)" head
+check_fails "default_placement refuses other values" sh -c "echo lazy >$p/default_placement"
+check_eq "... and keeps its value" "$(cat $p/default_placement)" head
+echo sectioned >$p/default_placement
+echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+check "format without placement" dpmem_format $ns force
+check_eq "default_placement=sectioned applies" "$(cat $a/placement)" sectioned
+echo head >$p/default_placement
+echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+check "format without placement again" dpmem_format $ns force
+check_eq "default_placement=head applies" "$(cat $a/placement)" head
+check_eq "teardown_threads default" "$(cat $p/teardown_threads)" 16
 done_testing

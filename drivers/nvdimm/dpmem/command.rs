@@ -14,8 +14,9 @@ use crate::naming::parse_namespace_name;
 pub struct FormatCommand<'a> {
     /// Namespace device name, e.g. `namespace0.0`.
     pub namespace: &'a str,
-    /// Descriptor placement; `head` unless given.
-    pub placement: Placement,
+    /// Descriptor placement, if the request names one (else the
+    /// `default_placement` module parameter applies).
+    pub placement: Option<Placement>,
     /// Overwrite whatever the namespace holds.
     pub force: bool,
 }
@@ -68,7 +69,7 @@ pub fn parse_format(input: &[u8]) -> Result<FormatCommand<'_>, CommandError> {
     }
     Ok(FormatCommand {
         namespace,
-        placement: placement.unwrap_or(Placement::Head),
+        placement,
         force,
     })
 }

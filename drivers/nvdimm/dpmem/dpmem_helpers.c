@@ -7,11 +7,14 @@
 #include <linux/blkdev.h>
 #include <linux/pfn_t.h>
 #include <linux/err.h>
+#include <linux/minmax.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/nd.h>
 #include <linux/uuid.h>
 #include <linux/workqueue.h>
 #include <linux/sched/mm.h>
+#include <linux/sysfs.h>
 #include <linux/badblocks.h>
 #include <kunit/test.h>
 
@@ -213,4 +216,52 @@ bool dpmem_badblocks_entry(struct badblocks *bb, int i, u64 *sector,
 void dpmem_sysfs_attr_init(struct attribute *attr)
 {
 	sysfs_attr_init(attr);
+}
+
+/*
+ * Module parameters: module_param() is a macro, so they live here and
+ * Rust reads them through the getters below (params.rs).
+ */
+static unsigned int teardown_threads = 16;
+module_param(teardown_threads, uint, 0644);
+MODULE_PARM_DESC(teardown_threads,
+		 "Threads that remove a namespace's struct pages at unbind, one section each at a time (1-64, default 16)");
+
+unsigned int dpmem_param_teardown_threads(void)
+{
+	return clamp(READ_ONCE(teardown_threads), 1U, 64U);
+}
+
+static int default_placement = DPMEM_PLACEMENT_HEAD;
+
+static int dpmem_placement_set(const char *val, const struct kernel_param *kp)
+{
+	int *p = kp->arg;
+
+	if (sysfs_streq(val, "head"))
+		WRITE_ONCE(*p, DPMEM_PLACEMENT_HEAD);
+	else if (sysfs_streq(val, "sectioned"))
+		WRITE_ONCE(*p, DPMEM_PLACEMENT_SECTIONED);
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int dpmem_placement_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", READ_ONCE(*(int *)kp->arg) ==
+				       DPMEM_PLACEMENT_SECTIONED ? "sectioned" : "head");
+}
+
+static const struct kernel_param_ops dpmem_placement_ops = {
+	.set = dpmem_placement_set,
+	.get = dpmem_placement_get,
+};
+module_param_cb(default_placement, &dpmem_placement_ops, &default_placement, 0644);
+MODULE_PARM_DESC(default_placement,
+		 "Descriptor placement the format file uses when the request names none: head (default) or sectioned");
+
+int dpmem_param_default_placement(void)
+{
+	return READ_ONCE(default_placement);
 }

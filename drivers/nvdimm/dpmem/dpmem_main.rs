@@ -23,6 +23,7 @@ pub mod lazy;
 pub mod libnvdimm;
 pub mod memremap;
 pub mod naming;
+pub mod params;
 pub mod pmem;
 pub mod worker;
 
@@ -482,7 +483,7 @@ impl libnvdimm::Driver for DpmemDriver {
             ns.common_probe()?;
             let res = ns.resource();
             let info = InfoBlock::new(
-                cmd.placement,
+                cmd.placement.unwrap_or_else(params::default_placement),
                 res.start,
                 res.size,
                 libnvdimm::random_uuid(),

@@ -19,6 +19,7 @@
 //! failed unit stays failed (its faults get the error) until the namespace
 //! is rebound.
 
+use crate::params;
 use crate::worker::{NoIoScope, OwnedQueue};
 use core::sync::atomic::{AtomicU8, Ordering};
 use kernel::alloc::KVVec;
@@ -280,11 +281,6 @@ impl<I: UnitInit> core::ops::Deref for LazyOwner<I> {
     }
 }
 
-/// Undoing one unit mostly waits (an RCU grace period and the memory
-/// hotplug lock for a page map, ~50 ms each under TCG), so a teardown of
-/// many units drops them from this many threads at once.
-const TEARDOWN_THREADS: u16 = 16;
-
 impl<I: UnitInit> Lazy<I> {
     /// Undoes initialised units, one at a time and outside the lock, until
     /// none is left (teardown only: `stopping` is set).
@@ -335,9 +331,13 @@ impl<I: UnitInit> Drop for LazyOwner<I> {
         // Helpers on a queue of our own, and this thread, undo the
         // initialised units; without memory for the queue or a helper,
         // fewer threads do.
-        let helpers = ready.min(TEARDOWN_THREADS.into()).saturating_sub(1);
+        // Undoing one unit mostly waits (an RCU grace period and the memory
+        // hotplug lock for a page map, ~46 ms each under TCG), so several
+        // threads do it at once.
+        let threads = params::teardown_threads();
+        let helpers = ready.min(threads.into()).saturating_sub(1);
         let pool = if helpers > 0 {
-            OwnedQueue::unbound(TEARDOWN_THREADS).ok()
+            OwnedQueue::unbound(threads).ok()
         } else {
             None
         };

@@ -10,17 +10,17 @@ fn accepted_forms() {
     let c = parse_format(b"namespace0.0\n").unwrap();
     assert_eq!(
         (c.namespace, c.placement, c.force),
-        ("namespace0.0", Placement::Head, false)
+        ("namespace0.0", None, false)
     );
     let c = parse_format(b"namespace1.2 sectioned force").unwrap();
     assert_eq!(
         (c.namespace, c.placement, c.force),
-        ("namespace1.2", Placement::Sectioned, true)
+        ("namespace1.2", Some(Placement::Sectioned), true)
     );
     let c = parse_format(b"  namespace3.0\tforce  head\n").unwrap();
     assert_eq!(
         (c.namespace, c.placement, c.force),
-        ("namespace3.0", Placement::Head, true)
+        ("namespace3.0", Some(Placement::Head), true)
     );
 }
 

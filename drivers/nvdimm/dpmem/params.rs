@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The module parameters. `module_param()` is a C macro (the 6.12
+//! `module!` macro has no parameters), so they are defined in
+//! `dpmem_helpers.c` and read here; see `modinfo dpmem`.
+
+use crate::bindings;
+use crate::layout::Placement;
+
+/// `teardown_threads`: threads that remove struct pages at unbind, 1-64.
+pub fn teardown_threads() -> u16 {
+    // SAFETY: reads an int; the C side clamps it to 1-64.
+    let n = unsafe { bindings::dpmem_param_teardown_threads() };
+    u16::try_from(n).unwrap_or(1).max(1)
+}
+
+/// `default_placement`: what `format` uses when the request names none.
+pub fn default_placement() -> Placement {
+    // SAFETY: reads an int the parameter's setter validated.
+    match unsafe { bindings::dpmem_param_default_placement() } as u32 {
+        bindings::DPMEM_PLACEMENT_SECTIONED => Placement::Sectioned,
+        _ => Placement::Head,
+    }
+}
