@@ -34,6 +34,8 @@ if [ "$p" = head ]; then
 	# The worker initialises every chunk in the background after bind.
 	wait_chunks "$(chunks_total)"
 	check_eq "$p: every descriptor chunk holds live struct pages" "$(chunks)" "$(chunks_total)"
+	check "$p: start and end of the background work logged" sh -c \
+		"dmesg | grep -q 'dpmem0: building struct pages for' && dmesg | grep -q 'dpmem0: struct pages ready:'"
 else
 	echo $ns >/sys/bus/nd/drivers/dpmem/unbind
 	check "$p: format" dpmem_format "$ns sectioned force"

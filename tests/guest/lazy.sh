@@ -63,6 +63,7 @@ ua=$(unit_of "$phys")
 us=$(./daxtool touch /mnt/a 1)
 check_eq "one fault initialised one chunk" "$(chunks)" 1
 check_eq "... the one of its own section ($ua, device offset $phys, first fault ${us} us)" "$(units)" "$ua"
+check "progress logged for the first section" klog_has "dpmem0: struct pages for 1 of 32 sections so far"
 
 # An untouched section of b, faulted by 16 threads at once.
 off=0 ub=
@@ -88,6 +89,9 @@ check_fails "no struct-page creation failed" klog_has "cannot create struct page
 check "write faults over b" ./daxtool pmd /mnt/b $((640 * MIB))
 n=$(chunks)
 check "b's sections initialised ($n chunks)" test "$n" -ge 5 -a "$n" -le 32
+# At most one progress line per 10 s, and not one per section.
+lines=$(dmesg | grep -c "dpmem0: struct pages for .* sections so far")
+check "progress lines are rate limited ($lines for $n sections)" test "$lines" -lt "$n"
 check_eq "file a intact" "$(sha256sum </mnt/a)" "$cmp_a"
 check "umount" umount /mnt
 

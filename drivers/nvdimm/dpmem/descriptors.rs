@@ -8,9 +8,13 @@ use crate::layout::{Layout, Placement, CHUNK_SIZE, PAGE_SIZE};
 use crate::lazy::UnitInit;
 use crate::memremap::{Altmap, FailureTarget, PageMap, Report};
 use crate::naming::DiskName;
+use core::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::time::Ktime;
+
+/// Sectioned placement logs progress at most this often.
+const PROGRESS_INTERVAL_NS: i64 = 10_000_000_000;
 
 /// Creates the page maps of one namespace.
 pub struct Descriptors {
@@ -24,6 +28,37 @@ pub struct Descriptors {
     pub target: Arc<FailureTarget>,
     /// For the kernel log.
     pub disk_name: DiskName,
+    /// Progress: units initialised, and when that was last logged (ns,
+    /// `ktime_get`; 0 = never).
+    pub progress: Progress,
+}
+
+/// Counts initialised units for the progress line.
+#[derive(Default)]
+pub struct Progress {
+    done: AtomicU64,
+    logged_at: AtomicI64,
+}
+
+impl Descriptors {
+    /// Logs how many sections have struct pages: on the first, then at
+    /// most once per [`PROGRESS_INTERVAL_NS`], so a workload touching many
+    /// sections shows progress without flooding the log.
+    fn sectioned_progress(&self) {
+        let done = self.progress.done.fetch_add(1, Ordering::Relaxed) + 1;
+        let now = Ktime::ktime_get().to_ns();
+        let last = self.progress.logged_at.load(Ordering::Relaxed);
+        if last != 0 && now - last < PROGRESS_INTERVAL_NS {
+            return;
+        }
+        self.progress.logged_at.store(now.max(1), Ordering::Relaxed);
+        pr_info!(
+            "{}: struct pages for {} of {} sections so far\n",
+            self.disk_name.as_str(),
+            done,
+            self.layout.units()
+        );
+    }
 }
 
 impl UnitInit for Descriptors {
@@ -41,10 +76,16 @@ impl UnitInit for Descriptors {
             reserve_pages: m.reserve_pages,
             free_pages: m.free_pages,
         };
-        let r = PageMap::new(self.ns_start + m.start, m.len, altmap, self.nid, report);
         let name = self.disk_name.as_str();
         let start = self.ns_start + m.start;
         let end = start + m.len - 1;
+        if self.layout.placement == Placement::Head {
+            pr_info!(
+                "{name}: building struct pages for {} MiB in the background\n",
+                m.len >> 20
+            );
+        }
+        let r = PageMap::new(start, m.len, altmap, self.nid, report);
         match (&r, self.layout.placement) {
             (Err(e), _) => pr_err!(
                 "{name}: cannot create struct pages for {start:#x}-{end:#x}: error {}; DAX mappings there fail\n",
@@ -56,10 +97,13 @@ impl UnitInit for Descriptors {
                 (Ktime::ktime_get() - t0).to_ms(),
                 pm.altmap_used_pages() * PAGE_SIZE / CHUNK_SIZE
             ),
-            (Ok(_), Placement::Sectioned) => pr_debug!(
-                "{name}: section {unit} ({start:#x}-{end:#x}) initialised in {} us\n",
-                (Ktime::ktime_get() - t0).to_ns() / 1000
-            ),
+            (Ok(_), Placement::Sectioned) => {
+                pr_debug!(
+                    "{name}: section {unit} ({start:#x}-{end:#x}) initialised in {} us\n",
+                    (Ktime::ktime_get() - t0).to_ns() / 1000
+                );
+                self.sectioned_progress();
+            }
         }
         r
     }

@@ -355,6 +355,7 @@ fn attach_disk(
             nid: ns.numa_node(),
             target: target.clone(),
             disk_name,
+            progress: Default::default(),
         },
         l.units(),
         ns.name(),
