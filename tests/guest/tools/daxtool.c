@@ -24,6 +24,14 @@
  *                                    microseconds until all were served
  *   daxtool timed-write PATH TEXT    write TEXT to PATH (a sysfs file), print
  *                                    the microseconds the write took
+ *   daxtool faults FILE SIZE huge|small
+ *                                    create FILE fresh (sparse, SIZE bytes),
+ *                                    map it shared (2 MiB aligned for huge,
+ *                                    4 KiB off for small, so only PTE
+ *                                    faults are possible), write one byte
+ *                                    per 2 MiB or 4 KiB; print faults/s
+ *   daxtool memcpy MIB SECONDS       memcpy between two anonymous buffers
+ *                                    of MIB MiB for SECONDS; print MB/s
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -319,6 +327,58 @@ static int cmd_timed_write(const char *path, const char *text)
 	return 0;
 }
 
+static int cmd_faults(const char *path, size_t size, const char *kind)
+{
+	int huge = !strcmp(kind, "huge");
+	size_t step = huge ? SZ_2M : 4096;
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	char *raw, *p;
+	uint64_t t0, us;
+
+	if (fd < 0)
+		return fail("open", path);
+	if (ftruncate(fd, size))
+		return fail("ftruncate", path);
+	raw = mmap(NULL, size + 2 * SZ_2M, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED)
+		return fail("mmap reserve", path);
+	p = (char *)(((uintptr_t)raw + SZ_2M - 1) & ~(SZ_2M - 1));
+	if (!huge)
+		p += 4096;
+	if (mmap(p, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED)
+		return fail("mmap", path);
+	t0 = now_us();
+	for (size_t off = 0; off < size; off += step)
+		p[off] = 1;
+	us = now_us() - t0;
+	printf("%.0f\n", (double)(size / step) * 1e6 / (double)(us ? us : 1));
+	munmap(p, size);
+	close(fd);
+	return 0;
+}
+
+static int cmd_memcpy(size_t mib, unsigned int seconds)
+{
+	size_t len = mib << 20;
+	char *a = malloc(len), *b = malloc(len);
+	uint64_t t0, us, bytes = 0;
+
+	if (!a || !b)
+		return fail("malloc", "memcpy buffers");
+	memset(a, 1, len);
+	memset(b, 2, len);
+	t0 = now_us();
+	do {
+		memcpy(b, a, len);
+		bytes += len;
+		us = now_us() - t0;
+	} while (us < seconds * 1000000ULL);
+	printf("%.0f\n", (double)bytes / (double)us);
+	free(a);
+	free(b);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -340,6 +400,10 @@ int main(int argc, char **argv)
 				 argc == 5 ? strtoull(argv[4], 0, 0) : 0);
 	if (!strcmp(c, "timed-write") && argc == 4)
 		return cmd_timed_write(argv[2], argv[3]);
+	if (!strcmp(c, "faults") && argc == 5)
+		return cmd_faults(argv[2], strtoull(argv[3], 0, 0), argv[4]);
+	if (!strcmp(c, "memcpy") && argc == 4)
+		return cmd_memcpy(strtoull(argv[2], 0, 0), strtoul(argv[3], 0, 0));
 	if (!strcmp(c, "pmd") && argc == 4)
 		return cmd_pmd(argv[2], strtoull(argv[3], 0, 0));
 	fprintf(stderr, "usage: see the comment at the top of daxtool.c\n");

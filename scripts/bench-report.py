@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+#
+# The table of scripts/bench from its raw lines:
+#   BENCH ROUND DEV ROW FIO-JSON    (DEV: c = nd_pmem, dpmem)
+#   BENCHV ROUND DEV ROW VALUE      (daxtool figures; DEV "ceiling" = memcpy)
+# Medians over the rounds with [min-max]; "ratio" is dpmem/C for
+# throughput and C/dpmem for latency, so >= 1.00 always means dpmem is as
+# good or better. Targets (issue #6): block rows >= 1.00, DAX rows >= 0.98,
+# sequential bandwidth within 10 % of the memcpy ceiling.
+import json
+import statistics
+import sys
+
+runs = {}  # (row, dev) -> list of dicts of metrics
+ceiling = []
+for line in open(sys.argv[1]):
+    f = line.split(" ", 4)
+    kind, rnd, dev, row = f[0], int(f[1]), f[2], f[3]
+    if kind == "BENCHV":
+        v = float(f[4])
+        if dev == "ceiling":
+            ceiling.append(v)
+        else:
+            runs.setdefault((row, dev), []).append({"faults/s": v})
+        continue
+    job = json.loads(f[4])["jobs"][0]
+    side = job["write"] if "write" in row else job["read"]
+    pct = side["clat_ns"].get("percentile", {})
+    runs.setdefault((row, dev), []).append({
+        "IOPS": side["iops"],
+        "MB/s": side["bw_bytes"] / 1e6,
+        "p50 us": pct.get("50.000000", 0) / 1000.0,
+        "p99 us": pct.get("99.000000", 0) / 1000.0,
+    })
+
+rows = []
+for (row, dev) in runs:
+    if row not in rows:
+        rows.append(row)
+ceil = statistics.median(ceiling) if ceiling else None
+
+
+def metrics_of(row):
+    if row.startswith("dax-first-touch"):
+        return ["faults/s"]
+    if "4k" in row:
+        return ["IOPS", "p50 us", "p99 us"]
+    return ["MB/s", "p50 us", "p99 us"]
+
+
+def stat(row, dev, m):
+    v = [r[m] for r in runs.get((row, dev), [])]
+    return (statistics.median(v), min(v), max(v)) if v else None
+
+
+def fmt(s):
+    if s is None:
+        return "-"
+    med, lo, hi = s
+    p = "%.0f" if med >= 100 else "%.1f"
+    return (p + " [" + p + "-" + p + "]") % (med, lo, hi)
+
+
+n = max(len(v) for v in runs.values())
+print("dpmem vs nd_pmem (fsdax map=dev), one TCG guest, median [min-max] of %d rounds" % n)
+print("ratio: dpmem/C for throughput, C/dpmem for latency (>= 1.00: dpmem as good or better)")
+if ceil:
+    print("memcpy ceiling (anonymous memory): %.0f MB/s [%.0f-%.0f]" % (ceil, min(ceiling), max(ceiling)))
+print()
+print("%-26s %-9s %26s %26s %7s %9s" % ("row", "metric", "nd_pmem (C)", "dpmem", "ratio", "% ceiling"))
+misses = []
+for row in rows:
+    for m in metrics_of(row):
+        c, d = stat(row, "c", m), stat(row, "dpmem", m)
+        if not c or not d or c[0] == 0 or d[0] == 0:
+            ratio = None
+        elif m.endswith(" us"):
+            ratio = c[0] / d[0]
+        else:
+            ratio = d[0] / c[0]
+        ce = ""
+        if m == "MB/s" and ceil:
+            ce = "%.0f %%" % (100.0 * d[0] / ceil)
+        print("%-26s %-9s %26s %26s %7s %9s" % (row, m, fmt(c), fmt(d),
+              "%.2f" % ratio if ratio else "-", ce))
+        if ratio is None or m.endswith(" us"):
+            continue
+        target = 0.98 if row.startswith("dax") else 1.00
+        if ratio < target:
+            misses.append("%s %s: %.2f < %.2f" % (row, m, ratio, target))
+        if m == "MB/s" and ceil and not row.startswith("dax") and d[0] < 0.9 * ceil:
+            misses.append("%s: %.0f MB/s is %.0f %% of the memcpy ceiling (target 90 %%)"
+                          % (row, d[0], 100.0 * d[0] / ceil))
+print()
+if misses:
+    print("below target (medians; see Documentation/driver-api/dpmem.rst for causes):")
+    for m in misses:
+        print("  " + m)
+else:
+    print("every row meets its target")
