@@ -328,12 +328,10 @@ impl<I: UnitInit> Drop for LazyOwner<I> {
         // ones are skipped (the worker sees `stopping`). One that finishes
         // now is still undone below: the cursor starts after this.
         drop(queue);
-        // Helpers on a queue of our own, and this thread, undo the
-        // initialised units; without memory for the queue or a helper,
-        // fewer threads do.
         // Undoing one unit mostly waits (an RCU grace period and the memory
-        // hotplug lock for a page map, ~46 ms each under TCG), so several
-        // threads do it at once.
+        // hotplug lock for a page map, ~46 ms each under TCG), so helpers on
+        // a queue of our own and this thread do it together; without memory
+        // for the queue or a helper, fewer threads do.
         let threads = params::teardown_threads();
         let helpers = ready.min(threads.into()).saturating_sub(1);
         let pool = if helpers > 0 {
