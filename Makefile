@@ -14,7 +14,7 @@ export KDIR
 
 KMAKE = $(MAKE) -C $(KDIR) M=$(MODDIR) LLVM=1 $(if $(CLIPPY),CLIPPY=1)
 
-.PHONY: all module modules kernel setup check check-debug bench bench-bind demo clippy host-test fuzz clean help
+.PHONY: all module modules kernel setup check check-debug bench bench-bind profile demo clippy host-test fuzz clean help
 
 all: module
 
@@ -25,6 +25,7 @@ help:
 	@echo "                 (lockdep, KASAN, kmemleak; builds it the first time)"
 	@echo "make bench       I/O and DAX throughput and latency: dpmem vs nd_pmem, ratios"
 	@echo "                 (ROUNDS=5 RUNTIME=3 by default)"
+	@echo "make profile     perf profile of bench rows on both drivers (ROW=glob, default write-128k-pvsync2)"
 	@echo "make bench-bind  bind time vs namespace size: dpmem head/sectioned vs nd_pmem"
 	@echo "make             build dpmem.ko (KDIR=... for a real host's build tree)"
 	@echo "make CLIPPY=1    build with clippy"
@@ -62,6 +63,9 @@ check-debug:
 
 bench:
 	bash scripts/bench $(or $(ROUNDS),5) $(or $(RUNTIME),3)
+
+profile:
+	bash scripts/profile '$(or $(ROW),write-128k-pvsync2)' $(or $(ROUNDS),2) $(or $(RUNTIME),3)
 
 bench-bind:
 	bash scripts/bench-bind

@@ -1,13 +1,22 @@
 # SPDX-License-Identifier: GPL-2.0
-# Guest half of scripts/bench (busybox sh): the same I/O and DAX workloads
-# on nd_pmem (fsdax map=dev) and dpmem (head), one nvdimm each, ROUNDS
-# times; rounds alternate which driver runs first and which nvdimm each
-# driver gets.
+# Guest half of scripts/bench and scripts/profile (busybox sh): the same
+# I/O and DAX workloads on nd_pmem (fsdax map=dev) and dpmem (head), one
+# nvdimm each, ROUNDS times. Each row runs on both drivers back to back,
+# so the two figures of a pair are taken seconds apart (this host's speed
+# drifts over minutes); rounds alternate which driver runs first and which
+# nvdimm each driver gets.
 # Prints "BENCH ROUND DEV ROW JSON" for fio runs (DEV is c or dpmem) and
 # "BENCHV ROUND DEV ROW VALUE" for daxtool figures.
+#
+# usage: sh bench-guest.sh ROUNDS RUNTIME [ROW-PATTERN [perf]]
+# ROW-PATTERN (a shell glob, default *) picks the rows; "perf" samples
+# the whole guest (cpu-clock) during each fio run and prints the hottest
+# kernel symbols per driver between PROFILE-BEGIN/PROFILE-END lines.
 . ./lib.sh
 rounds=${1:-5}
 rt=${2:-3}
+only=${3:-*}
+perf=${4:-}
 
 modprobe nd_pmem
 modprobe dpmem
@@ -42,37 +51,79 @@ setup_roles() {
 	done
 }
 
+wanted() { # wanted ROW: whether ROW matches ROW-PATTERN
+	case $1 in $only) return 0 ;; esac
+	return 1
+}
+
 fio_row() { # fio_row ROUND DEV ROW FIO-ARGS...
 	_r=$1 _d=$2 _row=$3
 	shift 3
-	fio --name=bench --group_reporting --time_based --runtime=$rt --ramp_time=1 \
-		--output-format=json --output=/tmp/fio.json "$@" >/dev/null 2>/tmp/fio.err ||
-		{ echo "fio failed on $_d $_row: $(cat /tmp/fio.err)"; exit 1; }
+	_fio="fio --name=bench --group_reporting --time_based --runtime=$rt --ramp_time=1 --output-format=json --output=/tmp/fio.json"
+	if [ -n "$perf" ]; then
+		perf record -q -a -e cpu-clock -F 4999 -g -o /tmp/perf.data -- $_fio "$@" >/dev/null 2>/tmp/fio.err ||
+			{ echo "perf/fio failed on $_d $_row: $(cat /tmp/fio.err)"; exit 1; }
+		echo "PROFILE-BEGIN $_r $_d $_row"
+		perf report -i /tmp/perf.data --stdio --no-children --sort sym -g none --percent-limit 0.5 2>/dev/null |
+			grep -v '^#' | grep -v '^$' | head -n 40
+		echo "hottest instructions:"
+		perf script -i /tmp/perf.data -G -F ip,sym,symoff 2>/dev/null | sed "s/^[[:space:]]*[0-9a-f]* //" |
+			sort | uniq -c | sort -rn | head -n 15
+		echo "PROFILE-END"
+	else
+		$_fio "$@" >/dev/null 2>/tmp/fio.err ||
+			{ echo "fio failed on $_d $_row: $(cat /tmp/fio.err)"; exit 1; }
+	fi
 	echo "BENCH $_r $_d $_row $(tr -d '\n\t' </tmp/fio.json)"
 }
 
-block_rows() { # block_rows ROUND DEV DEVICE
-	b="--filename=$3 --direct=1 --size=1g"
-	fio_row $1 $2 randread-4k-pvsync2-1j $b --rw=randread --bs=4k --ioengine=pvsync2 --numjobs=1
-	fio_row $1 $2 randwrite-4k-pvsync2-1j $b --rw=randwrite --bs=4k --ioengine=pvsync2 --numjobs=1
-	fio_row $1 $2 randread-4k-pvsync2-2j $b --rw=randread --bs=4k --ioengine=pvsync2 --numjobs=2
-	fio_row $1 $2 randwrite-4k-pvsync2-2j $b --rw=randwrite --bs=4k --ioengine=pvsync2 --numjobs=2
-	fio_row $1 $2 randread-4k-psync-1j $b --rw=randread --bs=4k --ioengine=psync --numjobs=1
-	fio_row $1 $2 randwrite-4k-psync-1j $b --rw=randwrite --bs=4k --ioengine=psync --numjobs=1
-	fio_row $1 $2 read-128k-pvsync2 $b --rw=read --bs=128k --ioengine=pvsync2 --numjobs=1
-	fio_row $1 $2 write-128k-pvsync2 $b --rw=write --bs=128k --ioengine=pvsync2 --numjobs=1
+# fio_pair ROUND ROW FIO-ARGS...: the row on both drivers, in this round's
+# order, on their raw block devices (DEV below stands for the device).
+fio_pair() {
+	_pr=$1 _prow=$2
+	shift 2
+	wanted $_prow || return 0
+	for _pd in $order; do
+		eval _pdev=\$dev_$_pd
+		fio_row $_pr $_pd $_prow --filename=$_pdev "$@"
+	done
 }
 
-dax_rows() { # dax_rows ROUND DEV MOUNTPOINT
-	f="--filename=$3/fio.dat --size=512m --ioengine=mmap"
-	fio_row $1 $2 dax-mmap-randread-4k $f --rw=randread --bs=4k
-	fio_row $1 $2 dax-mmap-randwrite-4k $f --rw=randwrite --bs=4k
-	fio_row $1 $2 dax-mmap-read-2m $f --rw=read --bs=2m
-	fio_row $1 $2 dax-mmap-write-2m $f --rw=write --bs=2m
+block_rows() { # block_rows ROUND
+	b="--direct=1 --size=1g"
+	fio_pair $1 randread-4k-pvsync2-1j $b --rw=randread --bs=4k --ioengine=pvsync2 --numjobs=1
+	fio_pair $1 randwrite-4k-pvsync2-1j $b --rw=randwrite --bs=4k --ioengine=pvsync2 --numjobs=1
+	fio_pair $1 randread-4k-pvsync2-2j $b --rw=randread --bs=4k --ioengine=pvsync2 --numjobs=2
+	fio_pair $1 randwrite-4k-pvsync2-2j $b --rw=randwrite --bs=4k --ioengine=pvsync2 --numjobs=2
+	fio_pair $1 randread-4k-psync-1j $b --rw=randread --bs=4k --ioengine=psync --numjobs=1
+	fio_pair $1 randwrite-4k-psync-1j $b --rw=randwrite --bs=4k --ioengine=psync --numjobs=1
+	fio_pair $1 read-128k-pvsync2 $b --rw=read --bs=128k --ioengine=pvsync2 --numjobs=1
+	fio_pair $1 write-128k-pvsync2 $b --rw=write --bs=128k --ioengine=pvsync2 --numjobs=1
+}
+
+# dax_pair ROUND ROW FIO-ARGS...: the row on both drivers' ext4 -o dax,
+# on the preallocated file.
+dax_pair() {
+	_pr=$1 _prow=$2
+	shift 2
+	wanted $_prow || return 0
+	for _pd in $order; do
+		fio_row $_pr $_pd $_prow --filename=/mnt/$_pd/fio.dat --size=512m --ioengine=mmap "$@"
+	done
+}
+
+dax_rows() { # dax_rows ROUND
+	dax_pair $1 dax-mmap-randread-4k --rw=randread --bs=4k
+	dax_pair $1 dax-mmap-randwrite-4k --rw=randwrite --bs=4k
+	dax_pair $1 dax-mmap-read-2m --rw=read --bs=2m
+	dax_pair $1 dax-mmap-write-2m --rw=write --bs=2m
 	for kind in huge small; do
-		v=$(./daxtool faults $3/fresh $((256 << 20)) $kind) || { echo "daxtool faults failed on $2"; exit 1; }
-		rm -f $3/fresh
-		echo "BENCHV $1 $2 dax-first-touch-$kind $v"
+		wanted dax-first-touch-$kind || continue
+		for d in $order; do
+			v=$(./daxtool faults /mnt/$d/fresh $((256 << 20)) $kind) || { echo "daxtool faults failed on $d"; exit 1; }
+			rm -f /mnt/$d/fresh
+			echo "BENCHV $1 $d dax-first-touch-$kind $v"
+		done
 	done
 }
 
@@ -84,11 +135,14 @@ for r in $(seq "$rounds"); do
 		order="dpmem c"
 		setup_roles namespace1.0 namespace0.0
 	fi
-	echo "BENCHV $r ceiling memcpy $(./daxtool memcpy 128 2)"
-	for d in $order; do
-		eval dev=\$dev_$d
-		block_rows $r $d $dev
+	wanted ceiling && echo "BENCHV $r ceiling memcpy $(./daxtool memcpy 128 2)"
+	block_rows $r
+	any_dax=
+	for row in dax-mmap-randread-4k dax-mmap-randwrite-4k dax-mmap-read-2m dax-mmap-write-2m \
+		dax-first-touch-huge dax-first-touch-small; do
+		wanted $row && any_dax=1
 	done
+	[ -n "$any_dax" ] || continue
 	# DAX: a fresh ext4 -o dax on each device per round.
 	for d in $order; do
 		eval dev=\$dev_$d
@@ -97,9 +151,7 @@ for r in $(seq "$rounds"); do
 		# fio lays the file out once (not measured) before the rows.
 		fio --name=layout --filename=/mnt/$d/fio.dat --size=512m --rw=write --bs=2m >/dev/null 2>&1
 	done
-	for d in $order; do
-		dax_rows $r $d /mnt/$d
-	done
+	dax_rows $r
 	for d in $order; do umount /mnt/$d; done
 done
 echo "BENCHDONE"

@@ -132,6 +132,7 @@ impl Badblocks {
     }
 
     /// Number of bad ranges.
+    #[inline]
     pub fn count(&self) -> u32 {
         // SAFETY: initialised (type invariant); a racy read of an int, as
         // the C fast path (`is_bad_pmem`) does before taking the seqlock.
@@ -140,15 +141,24 @@ impl Badblocks {
     }
 
     /// Whether any of `sectors` sectors from `sector` is bad.
+    #[inline]
     pub fn is_bad(&self, sector: u64, sectors: u32) -> bool {
         self.first_bad(sector, sectors).is_some()
     }
 
     /// The first bad sector among `sectors` sectors from `sector`, if any.
+    /// An empty list (the usual case) costs one load, as in `is_bad_pmem`.
+    #[inline]
     pub fn first_bad(&self, sector: u64, sectors: u32) -> Option<u64> {
         if self.count() == 0 {
             return None;
         }
+        self.search(sector, sectors)
+    }
+
+    /// `first_bad` on a list that has entries.
+    #[cold]
+    fn search(&self, sector: u64, sectors: u32) -> Option<u64> {
         let sectors = i32::try_from(sectors).unwrap_or(i32::MAX);
         let (mut first, mut num) = (0u64, 0i32);
         // SAFETY: initialised (type invariant); the out-parameters are ours.
@@ -264,16 +274,19 @@ pub enum Op {
 }
 
 impl<'a> Bio<'a> {
+    #[inline]
     fn raw(&self) -> &bindings::bio {
         // SAFETY: live (type invariant); only read.
         unsafe { self.ptr.as_ref() }
     }
 
+    #[inline]
     fn opf(&self) -> u32 {
         self.raw().bi_opf
     }
 
     /// The operation.
+    #[inline]
     pub fn op(&self) -> Op {
         match self.opf() & bindings::DPMEM_REQ_OP_MASK {
             bindings::req_op_REQ_OP_READ => Op::Read,
@@ -283,26 +296,31 @@ impl<'a> Bio<'a> {
     }
 
     /// `REQ_PREFLUSH`: flush earlier writes before this one.
+    #[inline]
     pub fn preflush(&self) -> bool {
         self.opf() & bindings::DPMEM_REQ_PREFLUSH != 0
     }
 
     /// `REQ_FUA`: this write is durable when it completes.
+    #[inline]
     pub fn fua(&self) -> bool {
         self.opf() & bindings::DPMEM_REQ_FUA != 0
     }
 
     /// First sector.
+    #[inline]
     pub fn sector(&self) -> u64 {
         self.raw().bi_iter.bi_sector
     }
 
     /// Bytes of data.
+    #[inline]
     pub fn size(&self) -> u32 {
         self.raw().bi_iter.bi_size
     }
 
     /// The data segments, in order, each contiguous in kernel memory.
+    #[inline]
     pub fn segments(&self) -> Segments<'_> {
         let raw = self.raw();
         Segments {
@@ -315,6 +333,7 @@ impl<'a> Bio<'a> {
 
     /// Starts I/O accounting if the queue has `iostats` on; pass the result
     /// to [`Bio::end_accounting`].
+    #[inline]
     pub fn start_accounting(&self) -> Option<Accounting> {
         let raw = self.raw();
         // SAFETY: a live bio's bdev, disk and queue are live.
@@ -329,6 +348,7 @@ impl<'a> Bio<'a> {
     }
 
     /// Ends I/O accounting started by [`Bio::start_accounting`].
+    #[inline]
     pub fn end_accounting(&self, acct: Option<Accounting>) {
         if let Some(Accounting(start)) = acct {
             let bio = self.ptr.as_ptr();
@@ -427,11 +447,13 @@ pub struct Segment<'a> {
 
 impl Segment<'_> {
     /// Start of the segment's memory.
+    #[inline]
     pub fn addr(&self) -> *mut u8 {
         self.addr
     }
 
     /// Length in bytes.
+    #[inline]
     pub fn len(&self) -> u32 {
         self.len
     }
@@ -442,12 +464,14 @@ impl Segment<'_> {
     }
 
     /// Device sector the segment starts at.
+    #[inline]
     pub fn sector(&self) -> u64 {
         self.sector
     }
 
     /// The `len` bytes from byte `skip` (a whole number of sectors), if
     /// they are inside the segment.
+    #[inline]
     pub fn piece(&self, skip: u32, len: u32) -> Option<Segment<'_>> {
         if skip % (1 << SECTOR_SHIFT) != 0 || skip.checked_add(len)? > self.len {
             return None;
@@ -475,6 +499,7 @@ impl Segments<'_> {
 impl<'a> Iterator for Segments<'a> {
     type Item = Segment<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<Segment<'a>> {
         let it = &mut self.iter;
         if it.bi_size == 0 || it.bi_idx >= self.vcnt {

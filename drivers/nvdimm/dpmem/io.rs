@@ -66,6 +66,7 @@ pub struct Run {
 
 /// Locates device byte `logical` of `layout`, the run being at most `len`
 /// bytes; fails unless all `len` bytes are on the device.
+#[inline]
 pub fn locate(layout: &Layout, logical: u64, len: u64) -> Result<Run> {
     match logical.checked_add(len) {
         Some(end) if end <= layout.data_size => {}
@@ -111,35 +112,76 @@ impl PmemIo {
         len.div_ceil(SECTOR_SIZE as u32)
     }
 
-    fn read(&self, seg: &Segment<'_>) -> Result<(), Status> {
-        for_each_piece(&self.layout, seg, |off, piece| {
-            if self
-                .badblocks
-                .is_bad(piece.sector(), Self::sectors(piece.len()))
-            {
-                return Err(Status::IOERR);
-            }
-            self.map.read_into(off, piece).map_err(|_| Status::IOERR)
-        })
+    /// Reads `piece` (contiguous on the media) from mapping offset `off`.
+    #[inline]
+    fn read_piece(&self, off: u64, piece: &Segment<'_>) -> Result<(), Status> {
+        if self
+            .badblocks
+            .is_bad(piece.sector(), Self::sectors(piece.len()))
+        {
+            return Err(Status::IOERR);
+        }
+        self.map.read_into(off, piece).map_err(|_| Status::IOERR)
     }
 
-    fn write(&self, bio: &Bio<'_>, seg: &Segment<'_>) -> Result<(), Status> {
+    /// Writes `piece` (contiguous on the media) to mapping offset `off`.
+    #[inline]
+    fn write_piece(&self, bio: &Bio<'_>, off: u64, piece: &Segment<'_>) -> Result<(), Status> {
+        if self
+            .badblocks
+            .is_bad(piece.sector(), Self::sectors(piece.len()))
+        {
+            self.repair(bio, off, piece)?;
+        }
+        self.map.write_from(off, piece).map_err(|_| Status::IOERR)
+    }
+
+    /// Clears the poison under `piece` before it is written over; fails
+    /// unless all of it was cleared.
+    #[cold]
+    fn repair(&self, bio: &Bio<'_>, off: u64, piece: &Segment<'_>) -> Result<(), Status> {
+        let (cleared, all) = self.clear_poison(off, piece.len());
+        if cleared > 0 {
+            self.badblocks
+                .clear(piece.sector(), cleared >> block::SECTOR_SHIFT);
+            bio.notify_badblocks();
+        }
+        if all {
+            Ok(())
+        } else {
+            Err(Status::IOERR)
+        }
+    }
+
+    /// Moves one segment of `bio`. `run` is where the whole bio lies when
+    /// it is contiguous on the media (always with head placement): then
+    /// the segment's place is one addition, as in `pmem.c`. Otherwise the
+    /// segment is located, and split at descriptor chunks, on its own.
+    #[inline]
+    fn transfer(
+        &self,
+        bio: &Bio<'_>,
+        write: bool,
+        run: Option<(u64, Run)>,
+        seg: &Segment<'_>,
+    ) -> Result<(), Status> {
+        if let Some((start, run)) = run {
+            let off = (seg.sector() << block::SECTOR_SHIFT)
+                .checked_sub(start)
+                .and_then(|rel| run.map_off.checked_add(rel))
+                .ok_or(Status::IOERR)?;
+            return if write {
+                self.write_piece(bio, off, seg)
+            } else {
+                self.read_piece(off, seg)
+            };
+        }
         for_each_piece(&self.layout, seg, |off, piece| {
-            if self
-                .badblocks
-                .is_bad(piece.sector(), Self::sectors(piece.len()))
-            {
-                let (cleared, all) = self.clear_poison(off, piece.len());
-                if cleared > 0 {
-                    self.badblocks
-                        .clear(piece.sector(), cleared >> block::SECTOR_SHIFT);
-                    bio.notify_badblocks();
-                }
-                if !all {
-                    return Err(Status::IOERR);
-                }
+            if write {
+                self.write_piece(bio, off, piece)
+            } else {
+                self.read_piece(off, piece)
             }
-            self.map.write_from(off, piece).map_err(|_| Status::IOERR)
         })
     }
 
@@ -203,14 +245,17 @@ impl block::Operations for PmemIo {
             }
         }
         let acct = bio.start_accounting();
+        let write = op == Op::Write;
+        // The bio's start and its run, if all of it is in one.
+        let run = bio.sector().checked_mul(SECTOR_SIZE).and_then(|start| {
+            let size = u64::from(bio.size());
+            let run = this.locate(start, size).ok()?;
+            (run.len == size).then_some((start, run))
+        });
         let mut status = Status::OK;
         let mut segments = bio.segments();
         for seg in segments.by_ref() {
-            let r = match op {
-                Op::Write => this.write(&bio, &seg),
-                _ => this.read(&seg),
-            };
-            if let Err(s) = r {
+            if let Err(s) = this.transfer(&bio, write, run, &seg) {
                 status = s;
                 break;
             }

@@ -279,6 +279,7 @@ impl Layout {
 
     /// Where block device byte `logical` lives, and how far its run goes;
     /// `None` past the end of the device.
+    #[inline]
     pub fn locate(&self, logical: u64) -> Option<Extent> {
         if logical >= self.data_size {
             return None;

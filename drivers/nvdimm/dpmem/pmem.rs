@@ -277,6 +277,7 @@ impl Mapping {
     }
 
     /// Kernel address of `offset`, if `[offset, offset + len)` is mapped.
+    #[inline]
     fn at(&self, offset: u64, len: u32) -> Result<*mut u8> {
         let end = offset.checked_add(u64::from(len)).ok_or(EIO)?;
         if end > self.len {
@@ -326,6 +327,7 @@ impl Mapping {
 
     /// Copies `seg` to `offset`, bypassing (or flushing) the CPU cache so
     /// the data is durable once the region is flushed (`memcpy_flushcache`).
+    #[inline]
     pub fn write_from(&self, offset: u64, seg: &Segment<'_>) -> Result {
         let dst = self.at(offset, seg.len())?;
         // SAFETY: `dst` is mapped for `len` bytes (checked); the segment's
@@ -336,6 +338,7 @@ impl Mapping {
 
     /// Copies from `offset` into `seg`, surviving a machine check on
     /// poisoned media: `EIO` then.
+    #[inline]
     pub fn read_into(&self, offset: u64, seg: &Segment<'_>) -> Result {
         let src = self.at(offset, seg.len())?;
         // SAFETY: as in `write_from`, the other way round.
