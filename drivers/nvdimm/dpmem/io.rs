@@ -66,7 +66,7 @@ pub struct Run {
 
 /// Locates device byte `logical` of `layout`, the run being at most `len`
 /// bytes; fails unless all `len` bytes are on the device.
-#[inline]
+#[inline(always)]
 pub fn locate(layout: &Layout, logical: u64, len: u64) -> Result<Run> {
     match logical.checked_add(len) {
         Some(end) if end <= layout.data_size => {}
@@ -104,6 +104,7 @@ pub fn for_each_piece(
 }
 
 impl PmemIo {
+    #[inline(always)]
     fn locate(&self, logical: u64, len: u64) -> Result<Run> {
         locate(&self.layout, logical, len)
     }
@@ -230,6 +231,7 @@ impl PmemIo {
 }
 
 impl block::Operations for PmemIo {
+    #[inline]
     fn submit_bio(this: Pin<&Self>, bio: Bio<'_>) {
         let op = bio.op();
         if !matches!(op, Op::Read | Op::Write) {

@@ -291,6 +291,13 @@ impl Layout {
                 unit: 0,
             });
         }
+        self.locate_sectioned(logical)
+    }
+
+    /// [`Layout::locate`] for sectioned placement (`logical` on the device);
+    /// out of line so the head case inlines into the I/O path.
+    #[inline(never)]
+    fn locate_sectioned(&self, logical: u64) -> Option<Extent> {
         let per_section = SECTION_SIZE - CHUNK_SIZE;
         let first_len = self.sections_offset + SECTION_SIZE - self.data_offset;
         if logical < first_len {
