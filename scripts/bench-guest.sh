@@ -9,9 +9,10 @@
 # "BENCHV ROUND DEV ROW VALUE" for daxtool figures.
 #
 # usage: sh bench-guest.sh ROUNDS RUNTIME [ROW-PATTERN [perf]]
-# ROW-PATTERN (a shell glob, default *) picks the rows; "perf" samples
-# the whole guest (cpu-clock) during each fio run and prints the hottest
-# kernel symbols per driver between PROFILE-BEGIN/PROFILE-END lines.
+# ROW-PATTERN (shell globs separated by commas, default *) picks the
+# rows; "perf" samples the whole guest (cpu-clock) during each fio run and
+# prints the hottest symbols and instructions per driver between
+# PROFILE-BEGIN/PROFILE-END lines.
 . ./lib.sh
 rounds=${1:-5}
 rt=${2:-3}
@@ -51,8 +52,12 @@ setup_roles() {
 	done
 }
 
-wanted() { # wanted ROW: whether ROW matches ROW-PATTERN
-	case $1 in $only) return 0 ;; esac
+wanted() { # wanted ROW: whether ROW matches one of the ROW-PATTERN globs
+	set -f # the globs are patterns, not file names
+	for _g in $(echo "$only" | tr ',' ' '); do
+		case $1 in $_g) set +f; return 0 ;; esac
+	done
+	set +f
 	return 1
 }
 
@@ -135,7 +140,15 @@ for r in $(seq "$rounds"); do
 		order="dpmem c"
 		setup_roles namespace1.0 namespace0.0
 	fi
-	wanted ceiling && echo "BENCHV $r ceiling memcpy $(./daxtool memcpy 128 2)"
+	# Ceilings, copying as much at a time as the sequential rows do:
+	# glibc's memcpy, and the two copies the kernel uses here
+	# (copy_mc_to_kernel is rep movsb on this CPU, memcpy_flushcache is
+	# movnti), so each row can be set against the copy it actually does.
+	if wanted ceiling; then
+		for c in libc:128 libc:2048 movsb:128 movnti:128; do
+			echo "BENCHV $r ceiling ${c%:*}-${c#*:}k $(./daxtool memcpy 128 2 ${c%:*} ${c#*:})"
+		done
+	fi
 	block_rows $r
 	any_dax=
 	for row in dax-mmap-randread-4k dax-mmap-randwrite-4k dax-mmap-read-2m dax-mmap-write-2m \

@@ -30,8 +30,14 @@
  *                                    4 KiB off for small, so only PTE
  *                                    faults are possible), write one byte
  *                                    per 2 MiB or 4 KiB; print faults/s
- *   daxtool memcpy MIB SECONDS       memcpy between two anonymous buffers
- *                                    of MIB MiB for SECONDS; print MB/s
+ *   daxtool memcpy MIB SECONDS [libc|movsb|movnti [CHUNK_KIB]]
+ *                                    copy between two anonymous buffers of
+ *                                    MIB MiB for SECONDS, CHUNK_KIB at a
+ *                                    time (default: all), with glibc's
+ *                                    memcpy (default), `rep movsb` (the
+ *                                    kernel's copy_mc_to_kernel here) or
+ *                                    8-byte movnti stores (the kernel's
+ *                                    memcpy_flushcache); print MB/s
  *   daxtool journal PATH SEED COUNT  write COUNT 4 KiB records (seed, index,
  *                                    pattern, checksum) one after the other
  *                                    to PATH: a block device with
@@ -365,19 +371,55 @@ static int cmd_faults(const char *path, size_t size, const char *kind)
 	return 0;
 }
 
-static int cmd_memcpy(size_t mib, unsigned int seconds)
+/* The copy loop of x86's copy_mc_enhanced_fast_string(). */
+static void copy_movsb(void *dst, const void *src, size_t len)
 {
-	size_t len = mib << 20;
+	asm volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(len) : : "memory");
+}
+
+/* The loop of x86's __memcpy_flushcache(): 64 bytes of 8-byte
+ * non-temporal stores per step (len is a multiple of 64 here). */
+static void copy_movnti(void *dst, const void *src, size_t len)
+{
+	uint64_t *d = dst;
+	const uint64_t *s = src;
+
+	for (size_t i = 0; i < len / 8; i += 8)
+		for (int k = 0; k < 8; k++)
+			asm volatile("movnti %1, %0" : "=m"(d[i + k]) : "r"(s[i + k]));
+	asm volatile("sfence" ::: "memory");
+}
+
+static int cmd_memcpy(size_t mib, unsigned int seconds, const char *how, size_t chunk_kib)
+{
+	size_t len = mib << 20, chunk = chunk_kib ? chunk_kib << 10 : len;
 	char *a = malloc(len), *b = malloc(len);
+	void (*copy)(void *, const void *, size_t);
 	uint64_t t0, us, bytes = 0;
 
+	if (!strcmp(how, "libc"))
+		copy = (void (*)(void *, const void *, size_t))memcpy;
+	else if (!strcmp(how, "movsb"))
+		copy = copy_movsb;
+	else if (!strcmp(how, "movnti"))
+		copy = copy_movnti;
+	else {
+		fprintf(stderr, "daxtool: unknown copy method %s (libc, movsb, movnti)\n", how);
+		return 2;
+	}
 	if (!a || !b)
 		return fail("malloc", "memcpy buffers");
+	if (chunk > len || len % chunk || chunk % 64) {
+		fprintf(stderr, "daxtool: chunk of %zu KiB does not divide %zu MiB in 64-byte steps\n",
+			chunk_kib, mib);
+		return 2;
+	}
 	memset(a, 1, len);
 	memset(b, 2, len);
 	t0 = now_us();
 	do {
-		memcpy(b, a, len);
+		for (size_t off = 0; off < len; off += chunk)
+			copy(b + off, a + off, chunk);
 		bytes += len;
 		us = now_us() - t0;
 	} while (us < seconds * 1000000ULL);
@@ -485,8 +527,9 @@ int main(int argc, char **argv)
 		return cmd_timed_write(argv[2], argv[3]);
 	if (!strcmp(c, "faults") && argc == 5)
 		return cmd_faults(argv[2], strtoull(argv[3], 0, 0), argv[4]);
-	if (!strcmp(c, "memcpy") && argc == 4)
-		return cmd_memcpy(strtoull(argv[2], 0, 0), strtoul(argv[3], 0, 0));
+	if (!strcmp(c, "memcpy") && argc >= 4 && argc <= 6)
+		return cmd_memcpy(strtoull(argv[2], 0, 0), strtoul(argv[3], 0, 0),
+				  argc >= 5 ? argv[4] : "libc", argc == 6 ? strtoull(argv[5], 0, 0) : 0);
 	if (!strcmp(c, "journal") && argc == 5)
 		return cmd_journal(argv[2], strtoull(argv[3], 0, 0), strtoull(argv[4], 0, 0));
 	if (!strcmp(c, "jcheck") && argc == 5)
