@@ -24,8 +24,10 @@ help:
 	@echo "make check-debug kunit + DAX, lazy-init and reliability guest tests on the debug kernel"
 	@echo "                 (lockdep, KASAN, kmemleak; builds it the first time)"
 	@echo "make bench       I/O and DAX throughput and latency: dpmem vs nd_pmem, ratios"
-	@echo "                 (ROUNDS=5 RUNTIME=3 by default)"
-	@echo "make profile     perf profile of bench rows on both drivers (ROW=glob, default write-128k-pvsync2)"
+	@echo "                 (ROUNDS=5 RUNTIME=3 by default; ROWS=globs picks rows; ICOUNT=1 runs the"
+	@echo "                 guest instruction-paced, so figures count instructions, free of host noise)"
+	@echo "make profile     perf profile of bench rows on both drivers (ROWS=globs, default"
+	@echo "                 write-128k-pvsync2; ICOUNT=1 samples by guest instructions)"
 	@echo "make bench-bind  bind time vs namespace size: dpmem head/sectioned vs nd_pmem"
 	@echo "make             build dpmem.ko (KDIR=... for a real host's build tree)"
 	@echo "make CLIPPY=1    build with clippy"
@@ -62,10 +64,10 @@ check-debug:
 	bash scripts/check --debug
 
 bench:
-	bash scripts/bench $(or $(ROUNDS),5) $(or $(RUNTIME),3)
+	bash scripts/bench $(if $(ICOUNT),--icount) --rows '$(or $(ROWS),*)' $(or $(ROUNDS),5) $(or $(RUNTIME),3)
 
 profile:
-	bash scripts/profile '$(or $(ROW),write-128k-pvsync2)' $(or $(ROUNDS),2) $(or $(RUNTIME),3)
+	bash scripts/profile $(if $(ICOUNT),--icount) '$(or $(ROWS),write-128k-pvsync2)' $(or $(ROUNDS),2) $(or $(RUNTIME),3)
 
 bench-bind:
 	bash scripts/bench-bind

@@ -154,22 +154,26 @@ impl PmemIo {
         }
     }
 
-    /// Moves one segment of `bio`. `run` is where the whole bio lies when
-    /// it is contiguous on the media (always with head placement): then
-    /// the segment's place is one addition, as in `pmem.c`. Otherwise the
-    /// segment is located, and split at descriptor chunks, on its own.
+    /// Moves one segment of `bio`. `run` is a device offset and its
+    /// mapping offset from which the whole bio is contiguous on the media
+    /// (always so with head placement): then the segment's place is an
+    /// addition, as in `pmem.c`, and the mapping's bounds check is the only
+    /// one. Otherwise the segment is located, and split at descriptor
+    /// chunks, on its own.
     #[inline]
     fn transfer(
         &self,
         bio: &Bio<'_>,
         write: bool,
-        run: Option<(u64, Run)>,
+        run: Option<(u64, u64)>,
         seg: &Segment<'_>,
     ) -> Result<(), Status> {
-        if let Some((start, run)) = run {
-            let off = (seg.sector() << block::SECTOR_SHIFT)
-                .checked_sub(start)
-                .and_then(|rel| run.map_off.checked_add(rel))
+        if let Some((start, map_off)) = run {
+            let off = seg
+                .sector()
+                .checked_mul(SECTOR_SIZE)
+                .and_then(|at| at.checked_sub(start))
+                .and_then(|rel| map_off.checked_add(rel))
                 .ok_or(Status::IOERR)?;
             return if write {
                 self.write_piece(bio, off, seg)
@@ -248,12 +252,17 @@ impl block::Operations for PmemIo {
         }
         let acct = bio.start_accounting();
         let write = op == Op::Write;
-        // The bio's start and its run, if all of it is in one.
-        let run = bio.sector().checked_mul(SECTOR_SIZE).and_then(|start| {
-            let size = u64::from(bio.size());
-            let run = this.locate(start, size).ok()?;
-            (run.len == size).then_some((start, run))
-        });
+        // A device offset and its place in the mapping, from which the
+        // whole bio is contiguous: the device start with head placement,
+        // else the bio's start if it does not cross a descriptor chunk.
+        let run = match this.layout.linear_map_offset() {
+            Some(base) => Some((0, base)),
+            None => bio.sector().checked_mul(SECTOR_SIZE).and_then(|start| {
+                let size = u64::from(bio.size());
+                let run = this.locate(start, size).ok()?;
+                (run.len == size).then_some((start, run.map_off))
+            }),
+        };
         let mut status = Status::OK;
         let mut segments = bio.segments();
         for seg in segments.by_ref() {

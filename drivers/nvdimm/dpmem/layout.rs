@@ -277,6 +277,14 @@ impl Layout {
         }
     }
 
+    /// The offset from the namespace start of device byte 0 if the whole
+    /// device is one run (head placement): byte `x` is then at this plus
+    /// `x`.
+    #[inline]
+    pub fn linear_map_offset(&self) -> Option<u64> {
+        (self.placement == Placement::Head).then_some(self.data_offset)
+    }
+
     /// Where block device byte `logical` lives, and how far its run goes;
     /// `None` past the end of the device.
     #[inline]

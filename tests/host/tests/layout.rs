@@ -319,3 +319,23 @@ fn reservation_suffices_for_the_altmap_at_every_placement() {
         }
     }
 }
+
+#[test]
+fn linear_map_offset_is_the_head_run() {
+    // The I/O path places head-placement bytes by one addition: that must
+    // agree with `locate` everywhere, and sectioned must not offer it.
+    for size in sizes() {
+        let Ok(l) = Layout::compute(Placement::Head, 0, size) else {
+            continue;
+        };
+        let base = l.linear_map_offset().unwrap();
+        for logical in [0, 4096, l.data_size / 2, l.data_size - 512] {
+            let e = l.locate(logical).unwrap();
+            assert_eq!(e.offset, base + logical);
+            assert_eq!(e.offset + e.len, base + l.data_size);
+        }
+        assert!(base + l.data_size <= l.mapped_len());
+    }
+    let s = Layout::compute(Placement::Sectioned, 4 * GIB, GIB).unwrap();
+    assert_eq!(s.linear_map_offset(), None);
+}
