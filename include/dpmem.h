@@ -82,7 +82,7 @@ bool dpmem_bus_match(const struct device_driver *drv, struct device *dev);
 struct device *dpmem_bus_find_device_by_name(const struct device_driver *drv,
 					     const char *name);
 bool dpmem_is_err(const void *ptr);
-void *dpmem_bvec_virt(struct page *page, unsigned int offset);
+void *dpmem_bvec_virt(struct page *page, unsigned long offset);
 int dpmem_dev_to_node(struct device *dev);
 void dpmem_sysfs_notify_badblocks(struct gendisk *disk);
 u64 dpmem_pfn_t_dev_map(phys_addr_t phys);

@@ -507,12 +507,14 @@ impl<'a> Iterator for Segments<'a> {
         }
         // SAFETY: `bi_idx < vcnt` (checked above; type invariant).
         let bv = unsafe { &*self.vecs.add(it.bi_idx as usize) };
-        let avail = bv.bv_len.checked_sub(it.bi_bvec_done)?;
-        let len = it.bi_size.min(avail);
-        if len == 0 {
+        // One test covers a position at or past the bvec's end (then
+        // nothing is left of it) and keeps `len` non-zero.
+        if it.bi_bvec_done >= bv.bv_len {
             return None;
         }
-        let offset = bv.bv_offset.checked_add(it.bi_bvec_done)?;
+        let len = it.bi_size.min(bv.bv_len - it.bi_bvec_done);
+        // Two u32s cannot overflow a (64-bit) usize.
+        let offset = bv.bv_offset as usize + it.bi_bvec_done as usize;
         // SAFETY: the bvec's pages are contiguous and mapped (no HIGHMEM,
         // enforced at build time); the offset stays inside the bvec.
         let addr = unsafe { bindings::dpmem_bvec_virt(bv.bv_page, offset) };

@@ -123,7 +123,7 @@ long dpmem_ptr_err(const void *ptr)
 #endif
 
 /* Kernel address of byte @offset of a (multi-page) bvec starting at @page. */
-void *dpmem_bvec_virt(struct page *page, unsigned int offset)
+void *dpmem_bvec_virt(struct page *page, unsigned long offset)
 {
 	return page_address(page) + offset;
 }

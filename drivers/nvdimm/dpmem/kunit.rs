@@ -302,7 +302,7 @@ pub extern "C" fn dpmem_kunit_bio_segments(test: *mut bindings::kunit) {
     ];
     let at = |page: &Page, off: u32| {
         // SAFETY: address arithmetic on a live page (no HIGHMEM).
-        unsafe { bindings::dpmem_bvec_virt(page.as_ptr(), off) }.cast::<u8>()
+        unsafe { bindings::dpmem_bvec_virt(page.as_ptr(), off as usize) }.cast::<u8>()
     };
     // SAFETY: all-zero is a valid (idle) bio.
     let Ok(mut raw) = KBox::new(unsafe { core::mem::zeroed::<bindings::bio>() }, GFP_KERNEL) else {
