@@ -136,7 +136,8 @@ for row in rows:
             continue
         target = 0.98 if row.startswith("dax") else 1.00
         if ratio < target:
-            misses.append("%s %s: %.3f < %.2f" % (row, m, ratio, target))
+            misses.append(("%s %s: " + (icount and "%.3f" or "%.2f") + " < %.2f")
+                          % (row, m, ratio, target))
         if libc in ceil and d[0] < 0.9 * ceil[libc]:
             misses.append("%s: %.0f MB/s is %.0f %% of the glibc memcpy ceiling (target 90 %%; C: %.0f %%)"
                           % (row, d[0], 100.0 * d[0] / ceil[libc], 100.0 * c[0] / ceil[libc]))
