@@ -220,6 +220,7 @@ impl PmemIo {
     }
 
     /// Device byte offset of page `pgoff` and where the page lives.
+    #[inline]
     fn page(&self, pgoff: u64) -> Result<(u64, Run)> {
         let off = pgoff.checked_mul(PAGE_SIZE).ok_or(ERANGE)?;
         Ok((off, self.locate(off, PAGE_SIZE)?))
@@ -227,6 +228,7 @@ impl PmemIo {
 
     /// Device byte offset of page `pgoff` and the whole run from there to
     /// the end of its unit's data (contiguous on the media).
+    #[inline]
     fn run_at(&self, pgoff: u64) -> Result<(u64, Run)> {
         let off = pgoff.checked_mul(PAGE_SIZE).ok_or(ERANGE)?;
         let rest = self.layout.data_size.checked_sub(off).ok_or(ERANGE)?;
@@ -295,6 +297,7 @@ impl block::Operations for PmemIo {
 
 impl dax::Operations for PmemIo {
     /// `__pmem_direct_access()`.
+    #[inline]
     fn direct_access(
         this: Pin<&Self>,
         pgoff: u64,

@@ -157,6 +157,7 @@ impl<I: UnitInit> Lazy<I> {
     }
 
     /// Whether `unit` is initialised (no lock, no wait).
+    #[inline]
     pub fn is_ready(&self, unit: u64) -> bool {
         self.flags
             .get(unit as usize)
@@ -188,10 +189,17 @@ impl<I: UnitInit> Lazy<I> {
 
     /// Returns once `unit` is initialised, starting and waiting for it if
     /// needed; its error if it failed, `ENXIO` if the set is shutting down.
+    #[inline]
     pub fn ensure(this: &Arc<Self>, unit: u64) -> Result {
         if this.is_ready(unit) {
             return Ok(());
         }
+        Self::wait_ready(this, unit)
+    }
+
+    /// [`Lazy::ensure`] for a unit that was not ready: queue it and wait.
+    #[inline(never)]
+    fn wait_ready(this: &Arc<Self>, unit: u64) -> Result {
         let mut s = this.slots.lock();
         Self::queue_locked(this, &mut s, unit)?;
         loop {
