@@ -158,8 +158,9 @@ impl PmemIo {
     /// mapping offset from which the whole bio is contiguous on the media
     /// (always so with head placement): then the segment's place is an
     /// addition, as in `pmem.c`, and the mapping's bounds check is the only
-    /// one. Otherwise the segment is located, and split at descriptor
-    /// chunks, on its own.
+    /// one (for head placement the mapping ends where the data does, so
+    /// that is the device's end). Otherwise the segment is located, and
+    /// split at descriptor chunks, on its own.
     #[inline]
     fn transfer(
         &self,
