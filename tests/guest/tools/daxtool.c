@@ -371,6 +371,11 @@ static int cmd_faults(const char *path, size_t size, const char *kind)
 	return 0;
 }
 
+static void copy_libc(void *dst, const void *src, size_t len)
+{
+	memcpy(dst, src, len);
+}
+
 /* The copy loop of x86's copy_mc_enhanced_fast_string(). */
 static void copy_movsb(void *dst, const void *src, size_t len)
 {
@@ -393,12 +398,18 @@ static void copy_movnti(void *dst, const void *src, size_t len)
 static int cmd_memcpy(size_t mib, unsigned int seconds, const char *how, size_t chunk_kib)
 {
 	size_t len = mib << 20, chunk = chunk_kib ? chunk_kib << 10 : len;
-	char *a = malloc(len), *b = malloc(len);
 	void (*copy)(void *, const void *, size_t);
 	uint64_t t0, us, bytes = 0;
+	char *a, *b;
 
+	if (!mib || mib > (SIZE_MAX >> 21) || chunk_kib > (SIZE_MAX >> 10) ||
+	    chunk > len || len % chunk || chunk % 64) {
+		fprintf(stderr, "daxtool: memcpy needs MIB > 0 and a CHUNK_KIB that divides it in 64-byte steps (got %zu MiB, %zu KiB)\n",
+			mib, chunk_kib);
+		return 2;
+	}
 	if (!strcmp(how, "libc"))
-		copy = (void (*)(void *, const void *, size_t))memcpy;
+		copy = copy_libc;
 	else if (!strcmp(how, "movsb"))
 		copy = copy_movsb;
 	else if (!strcmp(how, "movnti"))
@@ -407,12 +418,12 @@ static int cmd_memcpy(size_t mib, unsigned int seconds, const char *how, size_t 
 		fprintf(stderr, "daxtool: unknown copy method %s (libc, movsb, movnti)\n", how);
 		return 2;
 	}
-	if (!a || !b)
+	a = malloc(len);
+	b = malloc(len);
+	if (!a || !b) {
+		free(a);
+		free(b);
 		return fail("malloc", "memcpy buffers");
-	if (chunk > len || len % chunk || chunk % 64) {
-		fprintf(stderr, "daxtool: chunk of %zu KiB does not divide %zu MiB in 64-byte steps\n",
-			chunk_kib, mib);
-		return 2;
 	}
 	memset(a, 1, len);
 	memset(b, 2, len);
