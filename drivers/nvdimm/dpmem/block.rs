@@ -529,9 +529,10 @@ impl<'a> Iterator for Segments<'a> {
         // caller's bounds check instead of wrapping to the device start.
         it.bi_sector = it.bi_sector.saturating_add(u64::from(len >> SECTOR_SHIFT));
         // Cannot underflow or overflow: `len <= bi_size` and
-        // `len <= bv_len - bi_bvec_done`.
+        // `len <= bv_len - bi_bvec_done` (wrapping only so the compiler,
+        // which cannot see the second, adds no overflow panic).
         it.bi_size -= len;
-        it.bi_bvec_done += len;
+        it.bi_bvec_done = it.bi_bvec_done.wrapping_add(len);
         if it.bi_bvec_done == bv.bv_len {
             it.bi_idx += 1;
             it.bi_bvec_done = 0;

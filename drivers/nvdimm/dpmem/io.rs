@@ -21,12 +21,12 @@
 //! needs struct pages except DAX accesses that ask for a pfn: those wait for
 //! their unit's descriptors ([`Lazy::ensure`]).
 
-use crate::block::{self, Badblocks, Bio, Op, Segment, Status};
+use crate::block::{self, Badblocks, Bio, Op, Segment, Segments, Status};
 use crate::dax::{self, AccessMode, Direct, IovSource};
 use crate::descriptors::Descriptors;
 use crate::layout::Layout;
 use crate::lazy::Lazy;
-use crate::pmem::{Flushed, Mapping, Region};
+use crate::pmem::{Flushed, Mapping, Region, Span};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
@@ -154,13 +154,14 @@ impl PmemIo {
         }
     }
 
-    /// Moves one segment of `bio`. `run` is a device offset and its
-    /// mapping offset from which the whole bio is contiguous on the media
-    /// (always so with head placement): then the segment's place is an
-    /// addition, as in `pmem.c`, and the mapping's bounds check is the only
-    /// one (for head placement the mapping ends where the data does, so
-    /// that is the device's end). Otherwise the segment is located, and
-    /// split at descriptor chunks, on its own.
+    /// Moves one segment of `bio`, for bios that list bad sectors or do
+    /// not lie in one run (else [`Self::transfer_linear`]). `run` is the
+    /// bio's first device byte and its mapping offset if the whole bio is
+    /// contiguous on the media: then the segment's place is an addition
+    /// and the mapping's bounds check is the only one (for head placement
+    /// the mapping ends where the data does, so that is the device's end).
+    /// Otherwise the segment is located, and split at descriptor chunks,
+    /// on its own.
     #[inline]
     fn transfer(
         &self,
@@ -189,6 +190,26 @@ impl PmemIo {
                 self.read_piece(off, piece)
             }
         })
+    }
+
+    /// Moves the segments of a bio that lies in one run of the media and
+    /// covers no listed bad sector: each segment goes where the previous
+    /// one ended, so nothing is looked up and only the span is checked.
+    /// The bad-block list is read once per bio, as racily as `pmem.c`
+    /// reads it once per segment: a range reported while the bio is in
+    /// flight is caught by the machine-check-safe read.
+    #[inline(always)]
+    fn transfer_linear(
+        mut media: Span<'_>,
+        write: bool,
+        segments: &mut Segments<'_>,
+    ) -> Result<(), Status> {
+        if write {
+            segments.try_for_each(|seg| media.write_from(&seg))
+        } else {
+            segments.try_for_each(|seg| media.read_into(&seg))
+        }
+        .map_err(|_| Status::IOERR)
     }
 
     /// `__pmem_clear_poison()`: asks the platform to clear `len` bytes at
@@ -255,25 +276,37 @@ impl block::Operations for PmemIo {
         }
         let acct = bio.start_accounting();
         let write = op == Op::Write;
-        // A device offset and its place in the mapping, from which the
-        // whole bio is contiguous: the device start with head placement,
-        // else the bio's start if it does not cross a descriptor chunk.
-        let run = match this.layout.linear_map_offset() {
-            Some(base) => Some((0, base)),
-            None => bio.sector().checked_mul(SECTOR_SIZE).and_then(|start| {
-                let size = u64::from(bio.size());
-                let run = this.locate(start, size).ok()?;
-                (run.len == size).then_some((start, run.map_off))
-            }),
-        };
-        let mut status = Status::OK;
+        // The bio's first byte and its place in the mapping, if the whole
+        // bio is contiguous on the media: always with head placement, else
+        // when it does not cross a descriptor chunk.
+        let run = bio.sector().checked_mul(SECTOR_SIZE).and_then(|start| {
+            let map_off = match this.layout.linear_map_offset() {
+                Some(base) => base.checked_add(start)?,
+                None => {
+                    let size = u64::from(bio.size());
+                    let run = this.locate(start, size).ok()?;
+                    (run.len == size).then_some(run.map_off)?
+                }
+            };
+            Some((start, map_off))
+        });
         let mut segments = bio.segments();
-        for seg in segments.by_ref() {
-            if let Err(s) = this.transfer(&bio, write, run, &seg) {
-                status = s;
-                break;
-            }
-        }
+        let mut status = match run {
+            // The usual case: one bounds check for the bio, one comparison
+            // per segment.
+            Some((_, map_off)) if this.badblocks.count() == 0 => this
+                .map
+                .span(map_off, bio.size())
+                .map_err(|_| Status::IOERR)
+                .and_then(|span| Self::transfer_linear(span, write, &mut segments))
+                .err()
+                .unwrap_or(Status::OK),
+            _ => segments
+                .by_ref()
+                .try_for_each(|seg| this.transfer(&bio, write, run, &seg))
+                .err()
+                .unwrap_or(Status::OK),
+        };
         if status == Status::OK && !segments.exhausted() {
             // The bio's vector ends before its size: never report data we
             // did not move as transferred.

@@ -11,6 +11,7 @@
 use crate::bindings;
 use crate::block::{Badblocks, Bio, Segment};
 use crate::dax::IovSource;
+use core::marker::PhantomData;
 use core::ptr::NonNull;
 use kernel::error::to_result;
 use kernel::prelude::*;
@@ -330,9 +331,8 @@ impl Mapping {
     #[inline]
     pub fn write_from(&self, offset: u64, seg: &Segment<'_>) -> Result {
         let dst = self.at(offset, seg.len())?;
-        // SAFETY: `dst` is mapped for `len` bytes (checked); the segment's
-        // memory is valid while its bio is in flight (`Segment` invariant).
-        unsafe { bindings::__memcpy_flushcache(dst.cast(), seg.addr().cast(), seg.len() as usize) };
+        // SAFETY: `dst` is mapped for `len` bytes (checked).
+        unsafe { copy_to_media(dst, seg) };
         Ok(())
     }
 
@@ -341,12 +341,21 @@ impl Mapping {
     #[inline]
     pub fn read_into(&self, offset: u64, seg: &Segment<'_>) -> Result {
         let src = self.at(offset, seg.len())?;
-        // SAFETY: as in `write_from`, the other way round.
-        let left = unsafe { bindings::copy_mc_to_kernel(seg.addr().cast(), src.cast(), seg.len()) };
-        if left != 0 {
-            return Err(EIO);
-        }
-        Ok(())
+        // SAFETY: `src` is mapped for `len` bytes (checked).
+        unsafe { copy_from_media(src, seg) }
+    }
+
+    /// The `len` mapped bytes from `offset`, to be consumed front to back
+    /// by the segments of one bio.
+    #[inline]
+    pub fn span(&self, offset: u64, len: u32) -> Result<Span<'_>> {
+        let next = self.at(offset, len)?;
+        // INVARIANT: `at` checked that `len` bytes from `next` are mapped.
+        Ok(Span {
+            next,
+            left: len as usize,
+            _map: PhantomData,
+        })
     }
 
     /// Drops CPU cache lines over `[offset, offset + len)` after the
@@ -356,6 +365,87 @@ impl Mapping {
         // SAFETY: mapped for `len` bytes (checked).
         unsafe { bindings::arch_invalidate_pmem(p.cast(), len as usize) };
         Ok(())
+    }
+}
+
+/// Copies `seg` to `dst` with `memcpy_flushcache`: durable once the
+/// region is flushed.
+///
+/// # Safety
+///
+/// `dst` must be mapped media, valid for writes of `seg.len()` bytes.
+#[inline(always)]
+unsafe fn copy_to_media(dst: *mut u8, seg: &Segment<'_>) {
+    // SAFETY: `dst` is valid for `len` bytes (caller); the segment's memory
+    // is valid while its bio is in flight (`Segment` invariant).
+    unsafe { bindings::__memcpy_flushcache(dst.cast(), seg.addr().cast(), seg.len() as usize) };
+}
+
+/// Copies `seg.len()` bytes from `src` into `seg` with the machine-check
+/// safe copy: `EIO` if the media is poisoned.
+///
+/// # Safety
+///
+/// `src` must be mapped media, valid for reads of `seg.len()` bytes.
+#[inline(always)]
+unsafe fn copy_from_media(src: *mut u8, seg: &Segment<'_>) -> Result {
+    // SAFETY: as in `copy_to_media`, the other way round.
+    let left = unsafe { bindings::copy_mc_to_kernel(seg.addr().cast(), src.cast(), seg.len()) };
+    if left != 0 {
+        return Err(EIO);
+    }
+    Ok(())
+}
+
+/// A stretch of the mapping that the segments of one bio consume in order,
+/// each taking the bytes after the previous one's: a bio that is
+/// contiguous on the media is bounds-checked once for its whole size, and
+/// each segment then costs one comparison, which no segment vector can
+/// get past.
+///
+/// # Invariants
+///
+/// `next` is valid for reads and writes of `left` bytes of the mapping,
+/// which is borrowed for `'a`.
+pub struct Span<'a> {
+    next: *mut u8,
+    left: usize,
+    _map: PhantomData<&'a Mapping>,
+}
+
+impl Span<'_> {
+    /// The next `len` bytes, if the span has them.
+    #[inline(always)]
+    fn take(&mut self, len: u32) -> Result<*mut u8> {
+        let len = len as usize;
+        if len > self.left {
+            return Err(EIO);
+        }
+        let at = self.next;
+        // SAFETY: `len <= left`: at most one past the span's end.
+        self.next = unsafe { self.next.add(len) };
+        // INVARIANT: `len` bytes were taken from the front.
+        self.left -= len;
+        Ok(at)
+    }
+
+    /// Writes `seg` to the next `seg.len()` bytes, as
+    /// [`Mapping::write_from`].
+    #[inline]
+    pub fn write_from(&mut self, seg: &Segment<'_>) -> Result {
+        let dst = self.take(seg.len())?;
+        // SAFETY: `dst` is valid for `len` bytes (`take`, type invariant).
+        unsafe { copy_to_media(dst, seg) };
+        Ok(())
+    }
+
+    /// Reads the next `seg.len()` bytes into `seg`, as
+    /// [`Mapping::read_into`].
+    #[inline]
+    pub fn read_into(&mut self, seg: &Segment<'_>) -> Result {
+        let src = self.take(seg.len())?;
+        // SAFETY: `src` is valid for `len` bytes (`take`, type invariant).
+        unsafe { copy_from_media(src, seg) }
     }
 }
 
