@@ -100,11 +100,24 @@ fio_pair() {
 	done
 }
 
+# aa_pair ROUND ROW FIO-ARGS...: an A/A pair, the row twice on nd_pmem's
+# device with the second run reported in dpmem's column: the spread of
+# its ratio is what noise alone does to a ratio in this run.
+aa_pair() {
+	_pr=$1 _prow=$2
+	shift 2
+	wanted $_prow || return 0
+	for _pd in $order; do
+		fio_row $_pr $_pd $_prow --filename=$dev_c "$@"
+	done
+}
+
 block_rows() { # block_rows ROUND
 	b="--direct=1 --size=1g"
 	# Two jobs get a vCPU each: left to the scheduler they sometimes
 	# share one, and the row measures that instead of the driver.
 	two="--numjobs=2 --cpus_allowed=0-1 --cpus_allowed_policy=split"
+	aa_pair $1 aa-randread-4k-pvsync2-1j $b --rw=randread --bs=4k --ioengine=pvsync2 --numjobs=1
 	fio_pair $1 randread-4k-pvsync2-1j $b --rw=randread --bs=4k --ioengine=pvsync2 --numjobs=1
 	fio_pair $1 randwrite-4k-pvsync2-1j $b --rw=randwrite --bs=4k --ioengine=pvsync2 --numjobs=1
 	fio_pair $1 randread-4k-pvsync2-2j $b --rw=randread --bs=4k --ioengine=pvsync2 $two
