@@ -11,6 +11,7 @@ void dpmem_kunit_namespace_ids(struct kunit *test);
 void dpmem_kunit_info_block(struct kunit *test);
 void dpmem_kunit_layout_table(struct kunit *test);
 void dpmem_kunit_bio_segments(struct kunit *test);
+void dpmem_kunit_linear_span(struct kunit *test);
 void dpmem_kunit_blk_status(struct kunit *test);
 void dpmem_kunit_sectioned_map(struct kunit *test);
 void dpmem_kunit_lazy_concurrency(struct kunit *test);
@@ -39,6 +40,7 @@ static struct kunit_suite dpmem_format_suite = {
 
 static struct kunit_case dpmem_block_cases[] = {
 	KUNIT_CASE(dpmem_kunit_bio_segments),
+	KUNIT_CASE(dpmem_kunit_linear_span),
 	KUNIT_CASE(dpmem_kunit_blk_status),
 	{}
 };

@@ -103,6 +103,27 @@ pub fn for_each_piece(
     Ok(())
 }
 
+/// Moves the segments of a bio that lies in one run of the media and
+/// covers no listed bad sector into (`write`) or out of `media`, the span
+/// under the whole bio: each segment takes the bytes after the previous
+/// one's, so nothing is looked up and only the span is checked. The caller
+/// reads the bad-block list once per bio, as racily as `pmem.c` reads it
+/// once per segment: a range reported while the bio is in flight is
+/// caught by the machine-check-safe read.
+#[inline(always)]
+pub fn transfer_linear(
+    mut media: Span<'_>,
+    write: bool,
+    segments: &mut Segments<'_>,
+) -> Result<(), Status> {
+    if write {
+        segments.try_for_each(|seg| media.write_from(&seg))
+    } else {
+        segments.try_for_each(|seg| media.read_into(&seg))
+    }
+    .map_err(|_| Status::IOERR)
+}
+
 impl PmemIo {
     #[inline(always)]
     fn locate(&self, logical: u64, len: u64) -> Result<Run> {
@@ -155,7 +176,7 @@ impl PmemIo {
     }
 
     /// Moves one segment of `bio`, for bios that list bad sectors or do
-    /// not lie in one run (else [`Self::transfer_linear`]). `run` is the
+    /// not lie in one run (else [`transfer_linear`]). `run` is the
     /// bio's first device byte and its mapping offset if the whole bio is
     /// contiguous on the media: then the segment's place is an addition
     /// and the mapping's bounds check is the only one (for head placement
@@ -190,26 +211,6 @@ impl PmemIo {
                 self.read_piece(off, piece)
             }
         })
-    }
-
-    /// Moves the segments of a bio that lies in one run of the media and
-    /// covers no listed bad sector: each segment goes where the previous
-    /// one ended, so nothing is looked up and only the span is checked.
-    /// The bad-block list is read once per bio, as racily as `pmem.c`
-    /// reads it once per segment: a range reported while the bio is in
-    /// flight is caught by the machine-check-safe read.
-    #[inline(always)]
-    fn transfer_linear(
-        mut media: Span<'_>,
-        write: bool,
-        segments: &mut Segments<'_>,
-    ) -> Result<(), Status> {
-        if write {
-            segments.try_for_each(|seg| media.write_from(&seg))
-        } else {
-            segments.try_for_each(|seg| media.read_into(&seg))
-        }
-        .map_err(|_| Status::IOERR)
     }
 
     /// `__pmem_clear_poison()`: asks the platform to clear `len` bytes at
@@ -298,7 +299,7 @@ impl block::Operations for PmemIo {
                 .map
                 .span(map_off, bio.size())
                 .map_err(|_| Status::IOERR)
-                .and_then(|span| Self::transfer_linear(span, write, &mut segments))
+                .and_then(|span| transfer_linear(span, write, &mut segments))
                 .err()
                 .unwrap_or(Status::OK),
             _ => segments

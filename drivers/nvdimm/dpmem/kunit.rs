@@ -365,6 +365,115 @@ pub extern "C" fn dpmem_kunit_bio_segments(test: *mut bindings::kunit) {
     kexpect!(t, !over_done);
 }
 
+/// The data path of a bio contiguous on the media: its segments land one
+/// after another in the span, both ways, and a bio larger than its span
+/// fails without touching a byte past it.
+#[no_mangle]
+pub extern "C" fn dpmem_kunit_linear_span(test: *mut bindings::kunit) {
+    use crate::block::{Bio, Status};
+    use crate::io::transfer_linear;
+    use crate::pmem::Span;
+    use kernel::page::Page;
+    // INVARIANT: KUnit passes the running test.
+    let t = Test(test);
+    let (Ok(a), Ok(b)) = (Page::alloc_page(GFP_KERNEL), Page::alloc_page(GFP_KERNEL)) else {
+        kexpect!(t, false);
+        return;
+    };
+    let at = |page: &Page, off: usize| {
+        // SAFETY: address arithmetic on a live page (no HIGHMEM).
+        unsafe { bindings::dpmem_bvec_virt(page.as_ptr(), off) }.cast::<u8>()
+    };
+    // 1 KiB from the middle of one page, then all of another: 5 KiB.
+    let vecs = [
+        bindings::bio_vec {
+            bv_page: a.as_ptr(),
+            bv_len: 1024,
+            bv_offset: 512,
+        },
+        bindings::bio_vec {
+            bv_page: b.as_ptr(),
+            bv_len: 4096,
+            bv_offset: 0,
+        },
+    ];
+    const SIZE: usize = 5120;
+    let fill = |page: &Page, byte: u8| {
+        // SAFETY: the page is ours and mapped for 4096 bytes.
+        unsafe { core::ptr::write_bytes(at(page, 0), byte, 4096) };
+    };
+    /// `len` bytes of `page` from `off` (`off + len <= 4096`).
+    fn page_bytes(page: &Page, off: usize, len: usize) -> &[u8] {
+        // SAFETY: a live page, mapped (no HIGHMEM); the callers stay inside
+        // it and write it only through raw pointers, never while the slice
+        // is held.
+        unsafe {
+            core::slice::from_raw_parts(
+                bindings::dpmem_bvec_virt(page.as_ptr(), off).cast::<u8>(),
+                len,
+            )
+        }
+    }
+    // SAFETY: all-zero is a valid (idle) bio.
+    let Ok(mut raw) = KBox::new(unsafe { core::mem::zeroed::<bindings::bio>() }, GFP_KERNEL) else {
+        kexpect!(t, false);
+        return;
+    };
+    raw.bi_io_vec = vecs.as_ptr().cast_mut();
+    raw.bi_vcnt = 2;
+    // Runs the bio (all of it) against `media`; whether every byte went.
+    let run =
+        |raw: &mut bindings::bio, media: &mut [u8], write: bool| -> (Result<(), Status>, bool) {
+            raw.bi_iter = bindings::bvec_iter {
+                bi_sector: 8,
+                bi_size: SIZE as u32,
+                bi_idx: 0,
+                bi_bvec_done: 0,
+            };
+            // SAFETY: a bio we own; it is never ended: `into_raw` below gives
+            // it back before the wrapper could end it.
+            let bio = unsafe { Bio::from_raw(raw) };
+            let mut segments = bio.segments();
+            let r = transfer_linear(Span::of_buffer(media), write, &mut segments);
+            let all = segments.exhausted();
+            // SAFETY: only takes the pointer back; nothing is handed to C.
+            let _ = unsafe { bio.into_raw() };
+            (r, all)
+        };
+    let Ok(mut media) = KVec::from_elem(0u8, SIZE + 512, GFP_KERNEL) else {
+        kexpect!(t, false);
+        return;
+    };
+    // Write: the bio's bytes in order, nothing after them.
+    fill(&a, 0xa1);
+    fill(&b, 0xb2);
+    let (r, all) = run(&mut raw, &mut media[..SIZE], true);
+    kexpect!(t, r.is_ok() && all);
+    kexpect!(t, media[..1024].iter().all(|&x| x == 0xa1));
+    kexpect!(t, media[1024..SIZE].iter().all(|&x| x == 0xb2));
+    kexpect!(t, media[SIZE..].iter().all(|&x| x == 0));
+    // Read: each segment gets its own bytes of the span, the rest of the
+    // first page is left alone.
+    for (i, x) in media.iter_mut().enumerate() {
+        *x = (i % 251) as u8;
+    }
+    fill(&a, 0);
+    let (r, all) = run(&mut raw, &mut media[..SIZE], false);
+    kexpect!(t, r.is_ok() && all);
+    kexpect!(t, page_bytes(&a, 512, 1024) == &media[..1024]);
+    kexpect!(t, page_bytes(&b, 0, 4096) == &media[1024..SIZE]);
+    kexpect!(t, page_bytes(&a, 0, 512).iter().all(|&x| x == 0));
+    kexpect!(t, page_bytes(&a, 1536, 2560).iter().all(|&x| x == 0));
+    // A span shorter than the bio: the first segment fits and is written,
+    // the second does not and fails the bio; nothing past the span moves.
+    media.iter_mut().for_each(|x| *x = 0);
+    fill(&a, 0xa1);
+    let (r, _) = run(&mut raw, &mut media[..4096], true);
+    kexpect!(t, r == Err(Status::IOERR));
+    kexpect!(t, media[..1024].iter().all(|&x| x == 0xa1));
+    kexpect!(t, media[1024..].iter().all(|&x| x == 0));
+}
+
 /// Our block status constants are the kernel's, by errno.
 #[no_mangle]
 pub extern "C" fn dpmem_kunit_blk_status(test: *mut bindings::kunit) {

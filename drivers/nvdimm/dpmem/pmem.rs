@@ -354,7 +354,7 @@ impl Mapping {
         Ok(Span {
             next,
             left: len as usize,
-            _map: PhantomData,
+            _media: PhantomData,
         })
     }
 
@@ -405,15 +405,26 @@ unsafe fn copy_from_media(src: *mut u8, seg: &Segment<'_>) -> Result {
 ///
 /// # Invariants
 ///
-/// `next` is valid for reads and writes of `left` bytes of the mapping,
-/// which is borrowed for `'a`.
+/// `next` is valid for reads and writes of `left` bytes of the mapping (or
+/// buffer), which is borrowed for `'a`.
 pub struct Span<'a> {
     next: *mut u8,
     left: usize,
-    _map: PhantomData<&'a Mapping>,
+    _media: PhantomData<&'a ()>,
 }
 
-impl Span<'_> {
+impl<'a> Span<'a> {
+    /// A span over ordinary memory, to test the data path without media.
+    pub fn of_buffer(buf: &'a mut [u8]) -> Self {
+        // INVARIANT: a slice borrowed mutably for `'a` is valid for reads
+        // and writes of its length.
+        Span {
+            next: buf.as_mut_ptr(),
+            left: buf.len(),
+            _media: PhantomData,
+        }
+    }
+
     /// The next `len` bytes, if the span has them.
     #[inline(always)]
     fn take(&mut self, len: u32) -> Result<*mut u8> {
