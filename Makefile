@@ -8,11 +8,21 @@ SHELL := /bin/bash
 TOP := $(CURDIR)
 MODDIR := $(TOP)/drivers/nvdimm/dpmem
 
-# KDIR: a Rust-enabled 6.12 build tree. Default: the cached test kernel.
-KDIR ?= $(shell bash $(TOP)/scripts/build-kernel --print-dir 2>/dev/null)
-export KDIR
+# KDIR: a Rust-enabled 6.12 build tree, given on the command line or in the
+# environment (a real host's). Unset, the module is built against the cached
+# test kernel, whose directory is named after the installed kernel-source
+# package: it is looked up when a recipe runs, after scripts/setup, never
+# while this file is read (a fresh machine has no package to name it after).
+# Nothing here is exported, so a nested make decides for itself.
+KDIR ?=
 
-KMAKE = $(MAKE) -C $(KDIR) M=$(MODDIR) LLVM=1 $(if $(CLIPPY),CLIPPY=1)
+# kbuild TARGET: run Kbuild on the module against $(KDIR) or the cached kernel.
+kbuild = kdir='$(KDIR)'; \
+	if [ -z "$$kdir" ]; then \
+		bash $(TOP)/scripts/build-kernel && \
+		kdir=$$(bash $(TOP)/scripts/build-kernel --print-dir) || exit 1; \
+	fi; \
+	$(MAKE) -C "$$kdir" M=$(MODDIR) LLVM=1 $(if $(CLIPPY),CLIPPY=1) $(1)
 
 .PHONY: all module modules kernel setup check check-debug bench bench-bind profile demo clippy host-test fuzz clean help
 
@@ -42,10 +52,10 @@ setup:
 kernel:
 	bash scripts/build-kernel
 
-# Build against the cached test kernel unless KDIR was given explicitly.
+# Build against the cached test kernel (built first if needed) unless KDIR
+# was given.
 module modules:
-	@if [ "$(origin KDIR)" = file ]; then bash scripts/build-kernel; fi
-	+$(KMAKE) modules
+	+@$(call kbuild,modules)
 
 clippy:
 	+$(MAKE) module CLIPPY=1
@@ -76,5 +86,6 @@ demo:
 	bash scripts/demo
 
 clean:
-	@if [ -d "$(KDIR)" ]; then $(KMAKE) clean; fi
+	@kdir='$(KDIR)'; [ -n "$$kdir" ] || kdir=$$(bash scripts/build-kernel --print-dir 2>/dev/null) || true; \
+	if [ -n "$$kdir" ] && [ -d "$$kdir" ]; then $(MAKE) -C "$$kdir" M=$(MODDIR) LLVM=1 clean; fi
 	cd tests/host && cargo clean

@@ -35,9 +35,15 @@ log() {
 	echo ">>> $*" >&2
 }
 
+# The installed kernel-source package's version; fails (with a message) when
+# it is not installed, so that no path is ever made from an empty version.
 kernel_pkg_version() {
-	dpkg-query -W -f='${Version}' "$KERNEL_SRC_PKG" 2>/dev/null ||
-		die "$KERNEL_SRC_PKG is not installed: run scripts/setup"
+	local v
+	v=$(dpkg-query -W -f='${db:Status-Status} ${Version}' "$KERNEL_SRC_PKG" 2>/dev/null) || v=
+	case "$v" in
+	"installed "?*) echo "${v#installed }" ;;
+	*) die "$KERNEL_SRC_PKG is not installed: run scripts/setup (make demo and make check do)" ;;
+	esac
 }
 
 # kernel_build_dir [debug]: the build directory for the current kernel
@@ -46,20 +52,14 @@ kernel_build_dir() {
 	local variant=${1:-}
 	local frags=("$KERNEL_FRAGMENT")
 	[ "$variant" = debug ] && frags+=("$KERNEL_DEBUG_FRAGMENT")
-	local hash
+	local hash version
+	version=$(kernel_pkg_version) || return 1
 	hash=$( (echo "rev=$KERNEL_BUILD_REV"; cat "${frags[@]}") | sha256sum | cut -c1-12)
-	echo "$DPMEM_CACHE/kernel-$(kernel_pkg_version)-${variant:+$variant-}$hash"
+	echo "$DPMEM_CACHE/kernel-$version-${variant:+$variant-}$hash"
 }
 
 kernel_src_dir() {
-	echo "$DPMEM_CACHE/src/linux-source-$(kernel_pkg_version)"
-}
-
-# KDIR for the module build: an explicit KDIR wins, else the cached build.
-default_kdir() {
-	if [ -n "${KDIR:-}" ]; then
-		echo "$KDIR"
-	else
-		kernel_build_dir "${DPMEM_KERNEL_VARIANT:-}"
-	fi
+	local version
+	version=$(kernel_pkg_version) || return 1
+	echo "$DPMEM_CACHE/src/linux-source-$version"
 }
