@@ -12,16 +12,31 @@
 #   - no cache path is ever made from a missing package's empty version;
 #   - `make demo` and `make check` try set-up before anything else asks which
 #     kernel source is installed;
-#   - with the package "installed", the same logic names the right directory.
+#   - with the package "installed", the same logic names the right directory;
+#   - none of it touches the checkout it was run from (the nested `make
+#     check` once wiped the results of the `make check` running this).
+# The commands run in a copy of the checkout's files.
 # Prints "ok NAME" or "FAIL NAME: why" per check.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-top=$PWD
+checkout=$PWD
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dpmem-fresh.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 bin=$tmp/bin calls=$tmp/calls
-mkdir -p "$bin" "$tmp/home"
+mkdir -p "$bin" "$tmp/home" "$tmp/tree"
+
+# Every path in the checkout but .git and build output, to compare at the end.
+tree_paths() {
+	find "$checkout" \( -path "$checkout/.git" -o -path "$checkout/tests/host/target" \) -prune -o -print | sort
+}
+tree_paths >"$tmp/paths.before"
+# The files git would commit (tracked and new, not deleted, not ignored).
+git -C "$checkout" ls-files -z -co --exclude-standard |
+	while IFS= read -r -d '' f; do [ -e "$checkout/$f" ] && printf '%s\0' "$f"; done |
+	tar -C "$checkout" --null -T - -cf - | tar -C "$tmp/tree" -xf -
+cd "$tmp/tree" || exit 1
+top=$PWD
 
 # dpkg-query: FAKE_KSRC_VERSION unset = nothing installed (dpkg's own answer).
 cat >"$bin/dpkg-query" <<'EOF'
@@ -109,4 +124,11 @@ if [ "$got" = "$want" ]; then
 	ok "with the source installed, the cached kernel is named after its version"
 else
 	not_ok "kernel directory" "want $want, got $got"
+fi
+
+tree_paths >"$tmp/paths.after"
+if cmp -s "$tmp/paths.before" "$tmp/paths.after"; then
+	ok "the checkout it ran from is left as it was"
+else
+	not_ok "checkout touched" "$(diff "$tmp/paths.before" "$tmp/paths.after" | grep '^[<>]' | head -n 3 | tr '\n' ' ')"
 fi
