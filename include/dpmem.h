@@ -81,13 +81,12 @@ void dpmem_device_unlock(struct device *dev);
 bool dpmem_bus_match(const struct device_driver *drv, struct device *dev);
 struct device *dpmem_bus_find_device_by_name(const struct device_driver *drv,
 					     const char *name);
-bool dpmem_is_err(const void *ptr);
+bool dpmem_is_namespace(const struct device *dev);
 void *dpmem_bvec_virt(struct page *page, unsigned long offset);
 int dpmem_dev_to_node(struct device *dev);
 void dpmem_sysfs_notify_badblocks(struct gendisk *disk);
 u64 dpmem_pfn_t_dev_map(phys_addr_t phys);
 const void *dpmem_zero_page(void);
-long dpmem_ptr_err(const void *ptr);
 struct workqueue_struct *dpmem_alloc_ordered_wq(const char *name);
 struct workqueue_struct *dpmem_alloc_unbound_wq(int max_active);
 

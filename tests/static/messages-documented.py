@@ -7,7 +7,8 @@
 # Prints one line per message; exits 1 if any is missing.
 import re, sys, glob
 guide = open("Documentation/admin-guide/dpmem.rst").read()
-src = "".join(open(f).read() for f in sorted(glob.glob("drivers/nvdimm/dpmem/*.rs")) if not f.endswith("kunit.rs"))
+src = "".join(open(f).read() for f in sorted(glob.glob("drivers/nvdimm/dpmem/**/*.rs", recursive=True))
+              if "/kunit/" not in f)
 pat = re.compile(r'(?:ns_log!\(\s*[\w.&]+,\s*(?:Err|Warning),|pr_(?:err|warn)!\()\s*"((?:[^"\\]|\\.)*)"', re.S)
 missing = 0
 for m in pat.finditer(src):

@@ -104,14 +104,19 @@ bool dpmem_bus_match(const struct device_driver *drv, struct device *dev)
 	return drv->bus->match && drv->bus->match(dev, drv) > 0;
 }
 
-bool dpmem_is_err(const void *ptr)
+/*
+ * Whether @dev is an IO or PMEM namespace. The nd bus matches drivers by
+ * the namespace type of a device's region, so a region's btt and pfn
+ * devices are offered to namespace drivers too. The namespace device types
+ * are private to namespace_devs.c; their names are the DEVTYPE userspace
+ * sees in uevents, which is what this compares.
+ */
+bool dpmem_is_namespace(const struct device *dev)
 {
-	return IS_ERR(ptr);
-}
+	const char *type = dev->type ? dev->type->name : NULL;
 
-long dpmem_ptr_err(const void *ptr)
-{
-	return PTR_ERR(ptr);
+	return type && (!strcmp(type, "nd_namespace_io") ||
+			!strcmp(type, "nd_namespace_pmem"));
 }
 
 /*

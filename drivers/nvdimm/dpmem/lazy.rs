@@ -19,8 +19,11 @@
 //! failed unit stays failed (its faults get the error) until the namespace
 //! is rebound.
 
-use crate::params;
-use crate::worker::{NoIoScope, OwnedQueue};
+#![forbid(unsafe_code)]
+
+use crate::abstractions::params;
+use crate::abstractions::sched_mm::NoIoScope;
+use crate::abstractions::workqueue::OwnedQueue;
 use core::sync::atomic::{AtomicU8, Ordering};
 use kernel::alloc::KVVec;
 use kernel::prelude::*;

@@ -4,11 +4,7 @@
 //! kernel module compiles (no copies), so `cargo test` checks the driver's
 //! own code.
 
-#[path = "../../../drivers/nvdimm/dpmem/command.rs"]
-pub mod command;
-#[path = "../../../drivers/nvdimm/dpmem/infoblock.rs"]
-pub mod infoblock;
-#[path = "../../../drivers/nvdimm/dpmem/layout.rs"]
-pub mod layout;
-#[path = "../../../drivers/nvdimm/dpmem/naming.rs"]
-pub mod naming;
+#[path = "../../../drivers/nvdimm/dpmem/format/mod.rs"]
+pub mod format;
+
+pub use format::{command, infoblock, layout, locate, naming, poison, uuid};

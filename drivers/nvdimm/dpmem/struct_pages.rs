@@ -4,10 +4,14 @@
 //! its layout (the whole namespace for head placement, each section for
 //! sectioned placement), created by the lazy-init worker ([`crate::lazy`]).
 
-use crate::layout::{Layout, Placement, CHUNK_SIZE, PAGE_SIZE};
+#![forbid(unsafe_code)]
+
+use crate::abstractions::dax::FailureTarget;
+use crate::abstractions::memremap::{Altmap, FailureRoute, PageMap};
+use crate::abstractions::resource::MemClaim;
+use crate::format::layout::{Layout, Placement, CHUNK_SIZE, PAGE_SIZE};
+use crate::format::naming::DiskName;
 use crate::lazy::UnitInit;
-use crate::memremap::{Altmap, FailureTarget, PageMap, Report};
-use crate::naming::DiskName;
 use core::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -16,31 +20,51 @@ use kernel::time::Ktime;
 /// Sectioned placement logs progress at most this often.
 const PROGRESS_INTERVAL_NS: i64 = 10_000_000_000;
 
-/// Creates the page maps of one namespace.
-pub struct Descriptors {
-    /// The namespace's layout.
-    pub layout: Layout,
+/// Creates the page maps, and so the struct pages, of one namespace.
+pub struct StructPages {
+    layout: Layout,
     /// Physical start of the namespace.
-    pub ns_start: u64,
-    /// NUMA node of the namespace.
-    pub nid: i32,
+    ns_start: u64,
+    nid: i32,
+    /// Proof that the namespace is ours; each page map keeps a reference.
+    claim: Arc<MemClaim>,
     /// Where memory failures in the data go.
-    pub target: Arc<FailureTarget>,
+    target: Arc<FailureTarget>,
     /// For the kernel log.
-    pub disk_name: DiskName,
-    /// Progress: units initialised, and when that was last logged (ns,
-    /// `ktime_get`; 0 = never).
-    pub progress: Progress,
+    disk_name: DiskName,
+    progress: Progress,
 }
 
-/// Counts initialised units for the progress line.
+/// Counts initialised units for the progress line: how many, and when that
+/// was last logged (ns, `ktime_get`; 0 = never).
 #[derive(Default)]
-pub struct Progress {
+struct Progress {
     done: AtomicU64,
     logged_at: AtomicI64,
 }
 
-impl Descriptors {
+impl StructPages {
+    /// The struct pages of the namespace at physical `ns_start`, laid out
+    /// as `layout` and claimed by `claim`, on NUMA node `nid`.
+    pub fn new(
+        layout: Layout,
+        ns_start: u64,
+        nid: i32,
+        claim: Arc<MemClaim>,
+        target: Arc<FailureTarget>,
+        disk_name: DiskName,
+    ) -> Self {
+        Self {
+            layout,
+            ns_start,
+            nid,
+            claim,
+            target,
+            disk_name,
+            progress: Progress::default(),
+        }
+    }
+
     /// Logs how many sections have struct pages: on the first, then at
     /// most once per [`PROGRESS_INTERVAL_NS`], so a workload touching many
     /// sections shows progress without flooding the log.
@@ -61,13 +85,13 @@ impl Descriptors {
     }
 }
 
-impl UnitInit for Descriptors {
+impl UnitInit for StructPages {
     type Unit = Pin<KBox<PageMap>>;
 
     fn init(&self, unit: u64) -> Result<Pin<KBox<PageMap>>> {
         let m = self.layout.unit_map(unit).ok_or(ERANGE)?;
         let t0 = Ktime::ktime_get();
-        let report = Report {
+        let route = FailureRoute {
             target: self.target.clone(),
             data_phys: self.ns_start + m.data_start,
             logical: m.logical_start,
@@ -85,7 +109,7 @@ impl UnitInit for Descriptors {
                 m.len >> 20
             );
         }
-        let r = PageMap::new(start, m.len, altmap, self.nid, report);
+        let r = PageMap::new(self.claim.clone(), start, m.len, altmap, self.nid, route);
         match (&r, self.layout.placement) {
             (Err(e), _) => pr_err!(
                 "{name}: cannot create struct pages for {start:#x}-{end:#x}: error {}; DAX mappings there fail\n",

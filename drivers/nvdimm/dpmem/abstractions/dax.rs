@@ -1,19 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Safe wrappers for a DAX host: the `dax_operations` a block device
-//! offers to filesystems mounted with `-o dax`.
+//! A DAX host: the `dax_device` of a block device, the `dax_operations` it
+//! offers to filesystems mounted with `-o dax`, and the route by which
+//! memory failures in its pages reach the filesystem.
 //!
-//! The `dax_device` itself is owned by [`crate::block::Disk`], which tears
-//! it down in `pmem.c`'s order (`dax_remove_host`, `kill_dax`, `put_dax`,
-//! then `del_gendisk`).
+//! The [`DaxHost`] is installed into its [`GenDisk`], which drops it first,
+//! in `pmem.c`'s order (`dax_remove_host`, `kill_dax`, `put_dax`, then
+//! `del_gendisk`).
 //!
 //! C header: [`include/linux/dax.h`](srctree/include/linux/dax.h)
 
-use crate::bindings;
-use crate::block;
+use crate::abstractions::bindings;
+use crate::abstractions::block::{self, GenDisk};
+use crate::abstractions::errno::eopnotsupp;
 use core::marker::PhantomData;
+use core::ptr::NonNull;
+use kernel::error::from_err_ptr;
 use kernel::prelude::*;
+use kernel::sync::{Arc, Mutex};
 use kernel::types::ForeignOwnable;
+use kernel::{new_mutex, pin_init};
 
 /// Why `direct_access` is called (`enum dax_access_mode`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,7 +126,7 @@ impl<T: Operations> Default for DaxVTable<T> {
 
 /// # Safety
 ///
-/// `dax_dev` was made by [`crate::block::Disk::enable_dax`] for a disk of
+/// `dax_dev` was made by [`DaxHost::install`] for a disk of
 /// `T`, and is alive: its private data is the disk's `Pin<KBox<T>>`, which
 /// outlives the dax device.
 unsafe fn data<'a, T: Operations>(dax_dev: *mut bindings::dax_device) -> Pin<&'a T> {
@@ -131,7 +137,7 @@ unsafe fn data<'a, T: Operations>(dax_dev: *mut bindings::dax_device) -> Pin<&'a
 /// # Safety
 ///
 /// Called by the DAX core for a live DAX device made by
-/// [`crate::block::Disk::enable_dax`] with `T`; pointer arguments are valid
+/// [`DaxHost::install`] with `T`; pointer arguments are valid
 /// as `struct dax_operations` documents.
 unsafe extern "C" fn direct_access<T: Operations>(
     dax_dev: *mut bindings::dax_device,
@@ -174,7 +180,7 @@ unsafe extern "C" fn direct_access<T: Operations>(
 /// # Safety
 ///
 /// Called by the DAX core for a live DAX device made by
-/// [`crate::block::Disk::enable_dax`] with `T`; pointer arguments are valid
+/// [`DaxHost::install`] with `T`; pointer arguments are valid
 /// as `struct dax_operations` documents.
 unsafe extern "C" fn zero_page_range<T: Operations>(
     dax_dev: *mut bindings::dax_device,
@@ -192,7 +198,7 @@ unsafe extern "C" fn zero_page_range<T: Operations>(
 /// # Safety
 ///
 /// Called by the DAX core for a live DAX device made by
-/// [`crate::block::Disk::enable_dax`] with `T`; pointer arguments are valid
+/// [`DaxHost::install`] with `T`; pointer arguments are valid
 /// as `struct dax_operations` documents.
 unsafe extern "C" fn recovery_write<T: Operations>(
     dax_dev: *mut bindings::dax_device,
@@ -206,4 +212,132 @@ unsafe extern "C" fn recovery_write<T: Operations>(
     // INVARIANT: the live iterator of this call.
     let mut src = IovSource(iter, PhantomData);
     T::recovery_write(this, pgoff as u64, addr.cast(), bytes, &mut src)
+}
+
+/// Where memory failures in a namespace's pages are reported: its DAX
+/// device while that exists, else nowhere. Shared by every page map of the
+/// namespace; set and cleared only by the [`DaxHost`] it was installed with.
+#[pin_data]
+pub struct FailureTarget {
+    #[pin]
+    dax: Mutex<DaxPtr>,
+}
+
+struct DaxPtr(*mut bindings::dax_device);
+
+// SAFETY: the pointer is only used under the mutex.
+unsafe impl Send for DaxPtr {}
+
+impl FailureTarget {
+    /// A target that reports nowhere yet.
+    pub fn new() -> Result<Arc<Self>> {
+        Arc::pin_init(
+            pin_init!(FailureTarget {
+                dax <- new_mutex!(DaxPtr(core::ptr::null_mut())),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// Tells the filesystem on the DAX device that `len` bytes at device
+    /// offset `offset` failed (`dax_holder_notify_failure`); `EOPNOTSUPP`
+    /// when there is no DAX device (any more), so the generic handler acts.
+    pub fn notify(&self, offset: u64, len: u64, mf_flags: i32) -> Result {
+        let dax = self.dax.lock();
+        if dax.0.is_null() {
+            return Err(eopnotsupp());
+        }
+        // SAFETY: the DAX device is live while set: [`DaxHost`] clears it
+        // (taking this mutex, so after this call) before killing the device.
+        kernel::error::to_result(unsafe {
+            bindings::dax_holder_notify_failure(dax.0, offset, len, mf_flags)
+        })
+    }
+}
+
+/// The DAX device of a disk.
+///
+/// # Invariants
+///
+/// `dax` is a live dax device made by `alloc_dax` for `disk`'s private
+/// data and added as its host; `target` reports to it. Owned by the
+/// [`GenDisk`] of `disk`, which drops this before the disk and its data.
+pub struct DaxHost {
+    dax: NonNull<bindings::dax_device>,
+    disk: NonNull<bindings::gendisk>,
+    target: Arc<FailureTarget>,
+}
+
+// SAFETY: the dax device and gendisk may be used from any thread.
+unsafe impl Send for DaxHost {}
+// SAFETY: `&DaxHost` exposes nothing.
+unsafe impl Sync for DaxHost {}
+
+impl DaxHost {
+    /// Makes `disk` (made with [`block::Features::DAX`], not yet added) a
+    /// DAX host whose `direct_access` and friends are `T`'s, and routes
+    /// memory failures reported to `target` to it. `synchronous`: the
+    /// platform makes flushed stores durable without a driver flush
+    /// (MAP_SYNC allowed); `write_cache`: CPU caches must be written back
+    /// for durability.
+    pub fn install<T: Operations>(
+        disk: &mut GenDisk<T>,
+        vtable: &'static DaxVTable<T>,
+        synchronous: bool,
+        write_cache: bool,
+        target: &Arc<FailureTarget>,
+    ) -> Result {
+        // One host per target (a second would be silenced by the first
+        // one's drop): checked and set under one hold of its lock.
+        let mut slot = target.dax.lock();
+        if disk.is_added() || disk.dax.is_some() || !slot.0.is_null() {
+            return Err(EBUSY);
+        }
+        let d = disk.as_raw();
+        let disk_ptr = NonNull::new(d).ok_or(EINVAL)?;
+        // SAFETY: the disk is live and not yet added; its private data is
+        // the `Pin<KBox<T>>` the vtable's callbacks expect, and it outlives
+        // the dax device (the disk drops this host first).
+        let dax = from_err_ptr(unsafe { bindings::alloc_dax((*d).private_data, vtable.as_raw()) })?;
+        let dax = NonNull::new(dax).ok_or(ENOMEM)?;
+        // SAFETY: `dax` is live and ours; `d` is ours and not yet added.
+        unsafe {
+            bindings::set_dax_nocache(dax.as_ptr());
+            bindings::set_dax_nomc(dax.as_ptr());
+            if synchronous {
+                bindings::set_dax_synchronous(dax.as_ptr());
+            }
+            let r = bindings::dax_add_host(dax.as_ptr(), d);
+            if r != 0 {
+                bindings::kill_dax(dax.as_ptr());
+                bindings::put_dax(dax.as_ptr());
+                return Err(Error::from_errno(r));
+            }
+            bindings::dax_write_cache(dax.as_ptr(), write_cache);
+        }
+        slot.0 = dax.as_ptr();
+        drop(slot);
+        // INVARIANT: made and added above; the disk owns it from here.
+        disk.dax = Some(DaxHost {
+            dax,
+            disk: disk_ptr,
+            target: target.clone(),
+        });
+        Ok(())
+    }
+}
+
+impl Drop for DaxHost {
+    fn drop(&mut self) {
+        // No more failure reports; waits for one in progress.
+        self.target.dax.lock().0 = core::ptr::null_mut();
+        // SAFETY: live and added (type invariant); the disk is still live
+        // (it drops us first). No new DAX users, existing ones told the
+        // device is gone, then our reference dropped.
+        unsafe {
+            bindings::dax_remove_host(self.disk.as_ptr());
+            bindings::kill_dax(self.dax.as_ptr());
+            bindings::put_dax(self.dax.as_ptr());
+        }
+    }
 }

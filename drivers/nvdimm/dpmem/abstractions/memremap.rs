@@ -10,15 +10,17 @@
 //!
 //! C header: [`include/linux/memremap.h`](srctree/include/linux/memremap.h)
 
-use crate::bindings;
-use core::ptr::NonNull;
+use crate::abstractions::bindings;
+use crate::abstractions::dax::FailureTarget;
+use crate::abstractions::errno::eopnotsupp;
+use crate::abstractions::resource::MemClaim;
 use core::sync::atomic::{AtomicBool, Ordering};
+use kernel::error::from_err_ptr;
+use kernel::page::PAGE_SHIFT;
+use kernel::pin_init;
 use kernel::prelude::*;
-use kernel::sync::{Arc, Mutex};
+use kernel::sync::Arc;
 use kernel::types::Opaque;
-use kernel::{new_mutex, pin_init};
-
-const PAGE_SHIFT: u32 = 12;
 
 /// Where the struct pages of a page map come from: the first pages of the
 /// range itself (`struct vmem_altmap`).
@@ -30,50 +32,11 @@ pub struct Altmap {
     pub free_pages: u64,
 }
 
-/// The DAX device memory failures are reported to, shared by every page
-/// map of a namespace so that one call stops them all.
-#[pin_data]
-pub struct FailureTarget {
-    #[pin]
-    dax: Mutex<DaxPtr>,
-}
-
-struct DaxPtr(*mut bindings::dax_device);
-
-// SAFETY: the pointer is only used under the mutex, by `memory_failure`.
-unsafe impl Send for DaxPtr {}
-
-impl FailureTarget {
-    /// A target that reports nowhere yet.
-    pub fn new() -> Result<Arc<Self>> {
-        Arc::pin_init(
-            pin_init!(FailureTarget {
-                dax <- new_mutex!(DaxPtr(core::ptr::null_mut())),
-            }),
-            GFP_KERNEL,
-        )
-    }
-
-    /// Sends memory failures to `dax`.
-    ///
-    /// The caller must call [`FailureTarget::clear`] before the DAX device
-    /// goes away; [`crate::Binding`] does in its `drop`, before its disk
-    /// (which owns the DAX device) is dropped.
-    pub fn set(&self, dax: NonNull<bindings::dax_device>) {
-        self.dax.lock().0 = dax.as_ptr();
-    }
-
-    /// Stops memory-failure reports; waits for one in progress.
-    pub fn clear(&self) {
-        self.dax.lock().0 = core::ptr::null_mut();
-    }
-}
-
 /// Where a page map reports memory failures: to `target`, physical
 /// `data_phys` (the map's first data byte) being DAX offset `logical`, the
 /// data contiguous from there to the end of the map.
-pub struct Report {
-    /// The namespace's DAX device.
+pub struct FailureRoute {
+    /// The namespace's DAX device, while it has one.
     pub target: Arc<FailureTarget>,
     /// Physical address of the first data byte of the map.
     pub data_phys: u64,
@@ -87,13 +50,16 @@ pub struct Report {
 ///
 /// `pgmap` is initialised for its range and, while `live` is set, mapped by
 /// `memremap_pages`; the struct is pinned because the kernel keeps a pointer
-/// to `pgmap` (it is each page's `pgmap`).
+/// to `pgmap` (it is each page's `pgmap`). `claim` covers the range; it is
+/// dropped after the range is unmapped (fields drop after `drop`), so no one
+/// else can map the range while this page map exists.
 #[pin_data(PinnedDrop)]
 pub struct PageMap {
     #[pin]
     pgmap: Opaque<bindings::dev_pagemap>,
-    report: Report,
+    route: FailureRoute,
     live: AtomicBool,
+    _claim: Arc<MemClaim>,
 }
 
 // SAFETY: the C side synchronises the pagemap; the Rust side only reads
@@ -113,18 +79,20 @@ struct PageMapOps(bindings::dev_pagemap_ops);
 unsafe impl Sync for PageMapOps {}
 
 impl PageMap {
-    /// Maps `[start, start + len)` (page aligned) with struct pages taken
-    /// from `altmap` at its start, on NUMA node `nid`. This is where the
-    /// kernel initialises every struct page of the range.
+    /// Maps `[start, start + len)` (page aligned), which `claim` proves is
+    /// the caller's, with struct pages taken from `altmap` at its start, on
+    /// NUMA node `nid`. This is where the kernel initialises every struct
+    /// page of the range. The page map keeps the claim until it is unmapped.
     pub fn new(
+        claim: Arc<MemClaim>,
         start: u64,
         len: u64,
         altmap: Altmap,
         nid: i32,
-        report: Report,
+        route: FailureRoute,
     ) -> Result<Pin<KBox<Self>>> {
         let page_mask = (1u64 << PAGE_SHIFT) - 1;
-        if len == 0 || (start | len) & page_mask != 0 {
+        if len == 0 || (start | len) & page_mask != 0 || !claim.covers(start, len) {
             return Err(EINVAL);
         }
         let end = start.checked_add(len).ok_or(EINVAL)?;
@@ -158,21 +126,15 @@ impl PageMap {
         let this = KBox::pin_init(
             pin_init!(PageMap {
                 pgmap <- Opaque::ffi_init(init),
-                report,
+                route,
                 live: AtomicBool::new(false),
+                _claim: claim,
             }),
             GFP_KERNEL,
         )?;
         // SAFETY: the pagemap is initialised and pinned (it lives in the
         // box until `drop`, which unmaps it first).
-        let addr = unsafe { bindings::memremap_pages(this.pgmap.get(), nid) };
-        // SAFETY: IS_ERR only looks at the value.
-        if unsafe { bindings::dpmem_is_err(addr) } {
-            // SAFETY: as above.
-            return Err(Error::from_errno(
-                unsafe { bindings::dpmem_ptr_err(addr) } as i32
-            ));
-        }
+        from_err_ptr(unsafe { bindings::memremap_pages(this.pgmap.get(), nid) })?;
         // INVARIANT: mapped above.
         this.live.store(true, Ordering::Release);
         Ok(this)
@@ -218,24 +180,19 @@ unsafe extern "C" fn memory_failure(
             pgmap
         )
     };
-    let r = &pm.report;
-    let dax = r.target.dax.lock();
+    let r = &pm.route;
     let phys = (pfn as u64) << PAGE_SHIFT;
-    if dax.0.is_null() || phys < r.data_phys {
-        // No filesystem to tell, or poison in the struct pages themselves:
-        // let the generic handler deal with it.
-        return EOPNOTSUPP_ERRNO;
+    if phys < r.data_phys {
+        // Poison in the struct pages themselves: let the generic handler
+        // deal with it.
+        return eopnotsupp().to_errno();
     }
-    // SAFETY: the DAX device is live while set (`FailureTarget::set`
-    // contract), and the mutex keeps it set during the call.
-    unsafe {
-        bindings::dax_holder_notify_failure(
-            dax.0,
-            (phys - r.data_phys).saturating_add(r.logical),
-            (nr_pages as u64) << PAGE_SHIFT,
-            mf_flags,
-        )
+    let offset = (phys - r.data_phys).saturating_add(r.logical);
+    match r
+        .target
+        .notify(offset, (nr_pages as u64) << PAGE_SHIFT, mf_flags)
+    {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
     }
 }
-
-const EOPNOTSUPP_ERRNO: kernel::ffi::c_int = -(bindings::EOPNOTSUPP as kernel::ffi::c_int);

@@ -8,7 +8,7 @@
 //! constants below. The checksum is libnvdimm's fletcher64 (as in
 //! `nd_sb_checksum()`) over the whole block with the checksum field zeroed.
 
-use crate::layout::{
+use super::layout::{
     Layout, LayoutError, Placement, ALIGN, CHUNK_SIZE, DESC_SIZE, INFO_SIZE, PAGE_SIZE,
     SECTION_SIZE,
 };

@@ -4,8 +4,8 @@
 //! `module!` macro has no parameters), so they are defined in
 //! `dpmem_helpers.c` and read here; see `modinfo dpmem`.
 
-use crate::bindings;
-use crate::layout::Placement;
+use crate::abstractions::bindings;
+use crate::format::layout::Placement;
 
 /// `teardown_threads`: threads that remove struct pages at unbind, 1-64.
 pub fn teardown_threads() -> u16 {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dpmem_kunit.c - KUnit suite tables for dpmem. The cases are Rust
- * functions (kunit.rs); KUnit's registration macros only exist in C. The
- * suites run when dpmem.ko is loaded on a kernel with CONFIG_KUNIT.
+ * functions (the .rs files beside this one); KUnit's registration macros
+ * only exist in C. The suites run when dpmem.ko is loaded on a kernel
+ * with CONFIG_KUNIT.
  */
 #include <kunit/test.h>
 

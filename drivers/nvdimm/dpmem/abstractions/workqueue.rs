@@ -1,18 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Dedicated, owned workqueues and the allocation scope their work runs in.
+//! Dedicated, owned workqueues.
 //!
 //! The kernel crate of 6.12 only hands out the system workqueues. Lazy
 //! descriptor initialisation needs its own: an ordered queue with a rescuer
-//! thread (`WQ_MEM_RECLAIM`), because DAX faults wait for its work, and the
-//! work must not recurse into filesystem or block I/O reclaim while a
-//! faulting task holds filesystem locks ([`NoIoScope`]). Teardown helpers
-//! run on an owned unbound queue, so that destroying it proves they have
-//! all returned (the module may be unloaded right after).
+//! thread (`WQ_MEM_RECLAIM`), because DAX faults wait for its work.
+//! Teardown helpers run on an owned unbound queue, so that destroying it
+//! proves they have all returned (the module may be unloaded right after).
 //!
 //! C header: [`include/linux/workqueue.h`](srctree/include/linux/workqueue.h)
 
-use crate::bindings;
+use crate::abstractions::bindings;
 use core::ptr::NonNull;
 use kernel::prelude::*;
 use kernel::workqueue::Queue;
@@ -70,33 +68,5 @@ impl Drop for OwnedQueue {
         // then frees the queue. Must not be called from its own work, which
         // `drop` of a value owned outside the work guarantees.
         unsafe { bindings::destroy_workqueue(self.wq.as_ptr()) };
-    }
-}
-
-/// While alive, allocations of the current task neither start block I/O
-/// nor re-enter filesystems to reclaim memory (`memalloc_noio_save`).
-///
-/// Not `Send`: the scope belongs to the task that entered it.
-pub struct NoIoScope {
-    saved: kernel::ffi::c_uint,
-    _not_send: core::marker::PhantomData<*mut ()>,
-}
-
-impl NoIoScope {
-    /// Enters the scope.
-    pub fn enter() -> Self {
-        // SAFETY: only changes the current task's allocation flags.
-        let saved = unsafe { bindings::dpmem_memalloc_noio_save() };
-        Self {
-            saved,
-            _not_send: core::marker::PhantomData,
-        }
-    }
-}
-
-impl Drop for NoIoScope {
-    fn drop(&mut self) {
-        // SAFETY: restores what `enter` saved, on the same task (not Send).
-        unsafe { bindings::dpmem_memalloc_noio_restore(self.saved) };
     }
 }

@@ -6,8 +6,8 @@
 //! Syntax: `namespaceR.N [head|sectioned] [force]`, words separated by
 //! blanks, options in any order, each at most once.
 
-use crate::layout::Placement;
-use crate::naming::parse_namespace_name;
+use super::layout::Placement;
+use super::naming::parse_namespace_name;
 
 /// A parsed format request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A driver for namespaces on the nd bus (`struct nd_device_driver`):
+//! registration, the probe/remove trampolines, a driver attribute that
+//! takes a command (`format`), and read-only attributes under each bound
+//! namespace.
+//!
+//! C header: [`include/linux/nd.h`](srctree/include/linux/nd.h)
+
+use super::{Namespace, NamespaceRef};
+use crate::abstractions::bindings;
+use crate::abstractions::sysfs::{Attribute, SysfsOut};
+use core::marker::PhantomData;
+use core::ptr::NonNull;
+use kernel::c_str;
+use kernel::error::to_result;
+use kernel::prelude::*;
+use kernel::str::CStr;
+use kernel::types::{ForeignOwnable, Opaque};
+
+/// The registered driver, as seen from its sysfs attributes.
+///
+/// # Invariants
+///
+/// Points to the registered `nd_device_driver` of a live [`Registration`].
+pub struct DriverHandle(*mut bindings::nd_device_driver);
+
+impl DriverHandle {
+    fn as_driver(&self) -> *mut bindings::device_driver {
+        // SAFETY: a field projection of the live driver struct.
+        unsafe { &raw mut (*self.0).drv }
+    }
+
+    /// Finds an IO or PMEM namespace of the nd bus by device name.
+    pub fn find_namespace(&self, name: &str) -> Option<NamespaceRef> {
+        let cname = kernel::str::CString::try_from_fmt(format_args!("{name}")).ok()?;
+        // SAFETY: the driver is registered, so its bus is set; `cname` is
+        // NUL-terminated. The result is referenced or null.
+        let dev = unsafe {
+            bindings::dpmem_bus_find_device_by_name(self.as_driver(), cname.as_char_ptr())
+        };
+        let dev = NonNull::new(dev)?;
+        // SAFETY: both are live; the bus's match and the type check only
+        // read them.
+        let ours = unsafe {
+            bindings::dpmem_bus_match(self.as_driver(), dev.as_ptr())
+                && Namespace::is_namespace(dev.as_ptr())
+        };
+        if !ours {
+            // SAFETY: the reference `bus_find_device_by_name` took.
+            unsafe { bindings::put_device(dev.as_ptr()) };
+            return None;
+        }
+        // SAFETY: a referenced IO or PMEM namespace (checked above); the
+        // reference is handed over.
+        Some(unsafe { NamespaceRef::from_raw(dev) })
+    }
+
+    /// Binds the namespace to this driver (runs [`Driver::probe`]).
+    pub fn attach(&self, ns: &NamespaceRef) -> Result {
+        // SAFETY: both are live; the driver core takes the device lock.
+        to_result(unsafe { bindings::device_driver_attach(self.as_driver(), ns.as_raw()) })
+    }
+}
+
+/// A driver for IO and PMEM namespaces on the nd bus.
+pub trait Driver {
+    /// Per-binding state, owned by the bound device until `remove`.
+    type Data: Send + Sync + 'static;
+
+    /// Driver name as it appears under `/sys/bus/nd/drivers/`.
+    const NAME: &'static CStr;
+
+    /// Called with the device lock held when the bus offers a namespace.
+    fn probe(ns: &Namespace) -> Result<Pin<KBox<Self::Data>>>;
+
+    /// Handles a write to `/sys/bus/nd/drivers/NAME/format`.
+    fn format(drv: &DriverHandle, input: &[u8]) -> Result;
+
+    /// Name of the attribute directory under each bound namespace.
+    const ATTR_GROUP: &'static CStr;
+
+    /// The read-only attributes in that directory (at most
+    /// [`MAX_DEV_ATTRS`]).
+    type Attr: Attribute;
+
+    /// Shows attribute `attr` of a bound namespace.
+    fn show(data: &Self::Data, attr: Self::Attr, out: &mut SysfsOut) -> Result;
+
+    /// Called when the namespace is unbound; dropping `data` releases it.
+    fn remove(ns: &Namespace, data: Pin<KBox<Self::Data>>) {
+        let _ = ns;
+        drop(data);
+    }
+}
+
+/// Bus trampolines: the only place C calls into a [`Driver`].
+struct Adapter<T: Driver>(PhantomData<T>);
+
+impl<T: Driver> Adapter<T> {
+    /// # Safety
+    ///
+    /// Called by the nd bus with a live device whose type is in the
+    /// driver's type mask (an IO or PMEM namespace, or a btt or pfn device
+    /// of such a region), under the device lock.
+    unsafe extern "C" fn probe(dev: *mut bindings::device) -> core::ffi::c_int {
+        // SAFETY: `dev` is live during probe.
+        if !unsafe { Namespace::is_namespace(dev) } {
+            // A btt or pfn device: nd_pmem's, and no error.
+            // SAFETY: the format is NUL-terminated and takes one
+            // NUL-terminated string, the live device's registered name.
+            unsafe {
+                bindings::_printk(
+                    c_str!("\x017dpmem %s: not a namespace, leaving it to nd_pmem\n").as_char_ptr(),
+                    (*dev).kobj.name,
+                )
+            };
+            return ENODEV.to_errno();
+        }
+        // SAFETY: an IO or PMEM namespace (checked above), alive during
+        // probe.
+        let ns = unsafe { Namespace::from_raw(dev) };
+        match T::probe(ns) {
+            Ok(data) => {
+                let ptr = data.into_foreign();
+                // SAFETY: `dev` is live; drvdata is ours while bound.
+                unsafe { bindings::dpmem_dev_set_drvdata(dev, ptr.cast_mut()) };
+                0
+            }
+            Err(e) => e.to_errno(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the nd bus, under the device lock, for a device that `probe`
+    /// above bound successfully.
+    unsafe extern "C" fn remove(dev: *mut bindings::device) {
+        // SAFETY: `dev` is live and was bound by `probe`.
+        let ns = unsafe { Namespace::from_raw(dev) };
+        // SAFETY: as above; drvdata was set by `probe`.
+        let ptr = unsafe { bindings::dpmem_dev_get_drvdata(dev) };
+        // SAFETY: clearing our own drvdata on a live device.
+        unsafe { bindings::dpmem_dev_set_drvdata(dev, core::ptr::null_mut()) };
+        if ptr.is_null() {
+            return;
+        }
+        // SAFETY: `ptr` came from `into_foreign` in `probe`, and this is the
+        // only place that takes it back (remove runs once per bind).
+        let data = unsafe { <Pin<KBox<T::Data>> as ForeignOwnable>::from_foreign(ptr) };
+        T::remove(ns, data);
+    }
+}
+
+impl<T: Driver> Adapter<T> {
+    /// # Safety
+    ///
+    /// Called by sysfs for one of the attributes set up by
+    /// [`Registration::new`] on a namespace bound to us, with `buf` a page.
+    /// The driver core creates them after `probe` succeeded and removes
+    /// them before `remove`, so drvdata is ours throughout.
+    unsafe extern "C" fn show(
+        dev: *mut bindings::device,
+        attr: *mut bindings::device_attribute,
+        buf: *mut kernel::ffi::c_char,
+    ) -> isize {
+        // SAFETY: every attribute of the group is an `IndexedAttr`.
+        let ia = unsafe { kernel::container_of!(attr, IndexedAttr, attr) };
+        // SAFETY: as above; the index was set at registration.
+        let index = unsafe { (*ia).index };
+        let Some(&attr) = T::Attr::ALL.get(index) else {
+            return EINVAL.to_errno() as isize;
+        };
+        // SAFETY: `dev` is live while its attribute is being read.
+        let ptr = unsafe { bindings::dpmem_dev_get_drvdata(dev) };
+        if ptr.is_null() {
+            return ENXIO.to_errno() as isize;
+        }
+        // SAFETY: drvdata is our `Pin<KBox<T::Data>>` while bound (see the
+        // function's contract); it is only borrowed.
+        let data = unsafe { <Pin<KBox<T::Data>> as ForeignOwnable>::borrow(ptr) };
+        // SAFETY: `buf` is the sysfs page of this call.
+        let mut out = unsafe { SysfsOut::new(buf) };
+        match T::show(&data, attr, &mut out) {
+            Ok(()) => out.len() as isize,
+            Err(e) => e.to_errno() as isize,
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by sysfs for the `format` attribute of our registered driver,
+    /// with `buf` valid for `count` bytes.
+    unsafe extern "C" fn format_store(
+        drv: *mut bindings::device_driver,
+        buf: *const kernel::ffi::c_char,
+        count: usize,
+    ) -> isize {
+        // SAFETY: `drv` is the `drv` field of our `nd_device_driver`,
+        // which is registered while sysfs can call us.
+        let nd = unsafe { kernel::container_of!(drv, bindings::nd_device_driver, drv) };
+        // INVARIANT: points to our registered driver (see above).
+        let handle = DriverHandle(nd.cast_mut());
+        // SAFETY: sysfs passes `count` valid bytes.
+        let input = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), count) };
+        match T::format(&handle, input) {
+            Ok(()) => count as isize,
+            Err(e) => e.to_errno() as isize,
+        }
+    }
+}
+
+/// Most attributes a [`Driver`] may show per bound namespace.
+pub const MAX_DEV_ATTRS: usize = 8;
+
+/// A device attribute that knows its index in [`Attribute::ALL`].
+#[repr(C)]
+struct IndexedAttr {
+    attr: bindings::device_attribute,
+    index: usize,
+}
+
+/// The driver struct and its sysfs attribute tables, pinned together.
+#[repr(C)]
+struct RawDriver {
+    drv: bindings::nd_device_driver,
+    format_attr: bindings::driver_attribute,
+    attrs: [*mut bindings::attribute; 2],
+    group: bindings::attribute_group,
+    groups: [*const bindings::attribute_group; 2],
+    dev_attrs: [IndexedAttr; MAX_DEV_ATTRS],
+    dev_attr_ptrs: [*mut bindings::attribute; MAX_DEV_ATTRS + 1],
+    dev_group: bindings::attribute_group,
+    dev_groups: [*const bindings::attribute_group; 2],
+}
+
+/// A registered nd bus driver; unregistered on drop (which unbinds every
+/// namespace it holds, calling [`Driver::remove`]).
+///
+/// # Invariants
+///
+/// `raw.drv` is registered with the nd bus, and `raw` pinned in memory, for
+/// as long as this value exists.
+pub struct Registration<T: Driver> {
+    raw: Pin<KBox<Opaque<RawDriver>>>,
+    _driver: PhantomData<T>,
+}
+
+// SAFETY: the registration is only a handle to the pinned C driver struct,
+// which the driver core synchronises; `T` is only used through functions.
+unsafe impl<T: Driver> Send for Registration<T> {}
+// SAFETY: as above; no method of `&Registration` touches the struct.
+unsafe impl<T: Driver> Sync for Registration<T> {}
+
+impl<T: Driver> Registration<T> {
+    /// Registers `T` with the nd bus for IO and PMEM namespaces, with a
+    /// write-only `format` driver attribute and `T::Attr::ALL` under each
+    /// bound namespace.
+    pub fn new(module: &'static ThisModule) -> Result<Self> {
+        if T::Attr::ALL.len() > MAX_DEV_ATTRS {
+            return Err(EINVAL);
+        }
+        // SAFETY: all-zero is valid for these C structs: null pointers,
+        // `None` callbacks, zero integers.
+        let zeroed: RawDriver = unsafe { core::mem::zeroed() };
+        let raw = KBox::pin(Opaque::new(zeroed), GFP_KERNEL)?;
+        let p = raw.get();
+        // SAFETY: `p` points to the pinned, not yet registered struct that
+        // nobody else can see; the tables point into the same pinned
+        // allocation, which lives until `drop` unregisters the driver.
+        unsafe {
+            (*p).format_attr.attr.name = c"format".as_ptr().cast();
+            (*p).format_attr.attr.mode = 0o200;
+            // Heap attributes need a static lockdep key (`sysfs_attr_init`).
+            bindings::dpmem_sysfs_attr_init(&raw mut (*p).format_attr.attr);
+            (*p).format_attr.store = Some(Adapter::<T>::format_store);
+            (*p).attrs = [&raw mut (*p).format_attr.attr, core::ptr::null_mut()];
+            (*p).group.attrs = (&raw mut (*p).attrs).cast();
+            (*p).groups = [&raw const (*p).group, core::ptr::null()];
+            (*p).drv.drv.name = T::NAME.as_char_ptr();
+            (*p).drv.drv.groups = (&raw mut (*p).groups).cast();
+            for (i, attr) in T::Attr::ALL.iter().enumerate() {
+                let a = &raw mut (*p).dev_attrs[i];
+                (*a).index = i;
+                (*a).attr.attr.name = attr.name().as_char_ptr();
+                (*a).attr.attr.mode = 0o444;
+                bindings::dpmem_sysfs_attr_init(&raw mut (*a).attr.attr);
+                (*a).attr.show = Some(Adapter::<T>::show);
+                (*p).dev_attr_ptrs[i] = &raw mut (*a).attr.attr;
+            }
+            (*p).dev_group.name = T::ATTR_GROUP.as_char_ptr();
+            (*p).dev_group.attrs = (&raw mut (*p).dev_attr_ptrs).cast();
+            (*p).dev_groups = [&raw const (*p).dev_group, core::ptr::null()];
+            (*p).drv.drv.dev_groups = (&raw mut (*p).dev_groups).cast();
+            (*p).drv.type_ = (bindings::nd_driver_flags_ND_DRIVER_NAMESPACE_IO
+                | bindings::nd_driver_flags_ND_DRIVER_NAMESPACE_PMEM)
+                as kernel::ffi::c_ulong;
+            (*p).drv.probe = Some(Adapter::<T>::probe);
+            (*p).drv.remove = Some(Adapter::<T>::remove);
+        }
+        // SAFETY: the struct is fully initialised and stays pinned until
+        // `drop` unregisters it; the module and name outlive it.
+        to_result(unsafe {
+            bindings::__nd_driver_register(
+                &raw mut (*p).drv,
+                module.as_ptr(),
+                T::NAME.as_char_ptr(),
+            )
+        })?;
+        // INVARIANT: registered above, and `raw` is pinned.
+        Ok(Self {
+            raw,
+            _driver: PhantomData,
+        })
+    }
+}
+
+impl<T: Driver> Drop for Registration<T> {
+    fn drop(&mut self) {
+        // SAFETY: registered (type invariant); after this returns the bus
+        // no longer calls into it, and every bound device was removed.
+        unsafe { bindings::driver_unregister(&raw mut (*self.raw.get()).drv.drv) };
+    }
+}

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Where a block device byte is on the media (pure logic, no kernel
+//! dependencies: also built and tested on the host): the I/O and DAX paths
+//! ask this for every bio and fault, so the head case is kept inline.
+
+use super::layout::{Layout, Placement, CHUNK_SIZE, SECTION_SIZE};
+
+/// A run of data that is contiguous on the media.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Extent {
+    /// Namespace offset of the byte asked for.
+    pub offset: u64,
+    /// Contiguous bytes from there to the end of its run.
+    pub len: u64,
+    /// The lazily initialised unit (section; 0 for head) it belongs to.
+    pub unit: u64,
+}
+
+impl Layout {
+    /// The offset from the namespace start of device byte 0 if the whole
+    /// device is one run (head placement): byte `x` is then at this plus
+    /// `x`.
+    #[inline]
+    pub fn linear_map_offset(&self) -> Option<u64> {
+        (self.placement == Placement::Head).then_some(self.data_offset)
+    }
+
+    /// Where block device byte `logical` lives, and how far its run goes;
+    /// `None` past the end of the device.
+    #[inline]
+    pub fn locate(&self, logical: u64) -> Option<Extent> {
+        if logical >= self.data_size {
+            return None;
+        }
+        if self.placement == Placement::Head {
+            return Some(Extent {
+                offset: self.data_offset + logical,
+                len: self.data_size - logical,
+                unit: 0,
+            });
+        }
+        self.locate_sectioned(logical)
+    }
+
+    /// Where the `len` device bytes from `logical` start on the media: the
+    /// run of [`Layout::locate`], cut to `len`. `None` unless all `len`
+    /// bytes are on the device.
+    #[inline(always)]
+    pub fn locate_range(&self, logical: u64, len: u64) -> Option<Extent> {
+        if logical.checked_add(len)? > self.data_size {
+            return None;
+        }
+        let e = self.locate(logical)?;
+        Some(Extent {
+            len: e.len.min(len),
+            ..e
+        })
+    }
+
+    /// [`Layout::locate`] for sectioned placement (`logical` on the device);
+    /// out of line so the head case inlines into the I/O path.
+    #[inline(never)]
+    fn locate_sectioned(&self, logical: u64) -> Option<Extent> {
+        let per_section = SECTION_SIZE - CHUNK_SIZE;
+        let first_len = self.sections_offset + SECTION_SIZE - self.data_offset;
+        if logical < first_len {
+            return Some(Extent {
+                offset: self.data_offset + logical,
+                len: first_len - logical,
+                unit: 0,
+            });
+        }
+        let rest = logical - first_len;
+        let unit = 1 + rest / per_section;
+        let within = rest % per_section;
+        // unit < sections since logical < data_size.
+        Some(Extent {
+            offset: self.sections_offset + unit * SECTION_SIZE + CHUNK_SIZE + within,
+            len: per_section - within,
+            unit,
+        })
+    }
+}

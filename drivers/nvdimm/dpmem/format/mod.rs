@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The pure logic of dpmem: what is on the media and what an administrator
+//! asks for. No kernel dependencies and no `unsafe`: the same files are
+//! built into the module and, by `tests/host`, into host tests and fuzzers.
+//!
+//! - [`layout`]: where the info block, the descriptor chunks and the data
+//!   live for each placement;
+//! - [`locate`]: where a device byte is on the media;
+//! - [`infoblock`]: the on-media info block, encoded, decoded, validated;
+//! - [`poison`]: known media poison, as bad sectors of the block device;
+//! - [`command`]: the format request written to the driver's `format` file;
+//! - [`naming`]: disk names from namespace names;
+//! - [`uuid`]: how uuids are shown.
+
+#![forbid(unsafe_code)]
+
+pub mod command;
+pub mod infoblock;
+pub mod layout;
+pub mod locate;
+pub mod naming;
+pub mod poison;
+pub mod uuid;

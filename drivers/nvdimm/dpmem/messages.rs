@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What the driver says, and which errno it returns, when it refuses a
+//! namespace: an info block that is not dpmem's or is damaged, or a layout
+//! the namespace cannot hold. Every message here is explained in the admin
+//! guide (tests/static/messages-documented.py checks that).
+
+#![forbid(unsafe_code)]
+
+use crate::abstractions::errno::eopnotsupp;
+use crate::abstractions::nvdimm::Namespace;
+use crate::format::infoblock::{self, DecodeError, Foreign};
+use crate::format::layout::LayoutError;
+use crate::ns_log;
+use kernel::prelude::*;
+
+/// The errno a refused info block gives, by what is wrong with it.
+pub fn decode_errno(e: &DecodeError) -> Error {
+    match e {
+        DecodeError::NotDpmem(_) => ENODEV,
+        DecodeError::UnsupportedVersion { .. } | DecodeError::UnknownFlags(_) => eopnotsupp(),
+        DecodeError::Resized { .. } | DecodeError::Moved { .. } => ENXIO,
+        DecodeError::Layout(l) => layout_errno(l),
+        DecodeError::BadChecksum { .. }
+        | DecodeError::BadConstant { .. }
+        | DecodeError::UnknownPlacement(_)
+        | DecodeError::LayoutMismatch { .. } => EINVAL,
+    }
+}
+
+/// The errno an impossible layout gives.
+pub fn layout_errno(e: &LayoutError) -> Error {
+    match e {
+        LayoutError::MisalignedStart(_) => eopnotsupp(),
+        LayoutError::TooSmall(_) | LayoutError::NoWholeSection(..) => ENOSPC,
+    }
+}
+
+/// Says in the kernel log why a layout is impossible on `ns`.
+pub fn log_layout_error(ns: &Namespace, what: &str, e: &LayoutError) {
+    match e {
+        LayoutError::MisalignedStart(start) => ns_log!(
+            ns,
+            Err,
+            "{what}: namespace start {start:#x} is not 2 MiB aligned\n"
+        ),
+        LayoutError::TooSmall(size) => ns_log!(
+            ns,
+            Err,
+            "{what}: namespace of {size} bytes is too small (needs at least 4 MiB: reservation plus one 2 MiB data unit)\n"
+        ),
+        LayoutError::NoWholeSection(start, size) => ns_log!(
+            ns,
+            Err,
+            "{what}: namespace {start:#x}+{size:#x} holds no whole 128 MiB-aligned section, which sectioned placement needs (use head)\n"
+        ),
+    }
+}
+
+/// Says in the kernel log why an info block is refused.
+pub fn log_decode_error(ns: &Namespace, e: &DecodeError) {
+    const W: &str = "not binding";
+    match e {
+        DecodeError::NotDpmem(Foreign::Nothing) => ns_log!(
+            ns,
+            Info,
+            "no dpmem info block, {W} (format it by writing its name to /sys/bus/nd/drivers/dpmem/format)\n"
+        ),
+        DecodeError::NotDpmem(f) => ns_log!(ns, Info, "holds {}, not dpmem; {W}\n", f.name()),
+        DecodeError::BadChecksum { stored, computed } => ns_log!(
+            ns,
+            Err,
+            "info block checksum mismatch (stored {stored:#018x}, computed {computed:#018x}), {W}\n"
+        ),
+        DecodeError::UnsupportedVersion { major, minor } => ns_log!(
+            ns,
+            Err,
+            "info block version {major}.{minor} is not supported (this driver reads {}.x), {W}\n",
+            infoblock::VERSION_MAJOR
+        ),
+        DecodeError::UnknownFlags(flags) => ns_log!(
+            ns,
+            Err,
+            "info block has unknown feature flags {flags:#x}, {W}\n"
+        ),
+        DecodeError::BadConstant {
+            field,
+            found,
+            expected,
+        } => ns_log!(
+            ns,
+            Err,
+            "info block {field} is {found}, expected {expected}: corrupt, {W}\n"
+        ),
+        DecodeError::UnknownPlacement(p) => ns_log!(
+            ns,
+            Err,
+            "info block placement {p} is unknown: corrupt, {W}\n"
+        ),
+        DecodeError::Resized { recorded, actual } => ns_log!(
+            ns,
+            Err,
+            "namespace was resized: formatted for {recorded} bytes, now {actual} bytes, {W}\n"
+        ),
+        DecodeError::Moved { recorded, actual } => ns_log!(
+            ns,
+            Err,
+            "namespace moved: formatted at {recorded:#x}, now at {actual:#x}, {W}\n"
+        ),
+        DecodeError::Layout(l) => log_layout_error(ns, W, l),
+        DecodeError::LayoutMismatch {
+            field,
+            found,
+            expected,
+        } => ns_log!(
+            ns,
+            Err,
+            "info block {field} is {found:#x}, the namespace geometry implies {expected:#x}: corrupt, {W}\n"
+        ),
+    }
+}
