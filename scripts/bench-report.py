@@ -147,7 +147,7 @@ for row in rows:
                           % (row, d[0], 100.0 * d[0] / ceil[libc], 100.0 * c[0] / ceil[libc]))
 print()
 if misses:
-    print("below target (median ratios; see Documentation/driver-api/dpmem.rst for causes):")
+    print("below target (median ratios; see Documentation/driver-api/dpmem-performance.rst for causes):")
     for m in misses:
         print("  " + m)
 else:
