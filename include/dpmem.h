@@ -21,6 +21,7 @@
 #include <linux/libnvdimm.h>
 #include <linux/memremap.h>
 #include <linux/nd.h>
+#include <linux/ndctl.h>
 #include <linux/pfn_t.h>
 #include <linux/uio.h>
 #include <linux/uuid.h>
@@ -39,6 +40,10 @@ void nvdimm_badblocks_populate(struct nd_region *nd_region,
 void nvdimm_check_and_set_ro(struct gendisk *disk);
 long nvdimm_clear_poison(struct device *dev, phys_addr_t phys,
 			 unsigned int len);
+void nvdimm_bus_lock(struct device *dev);
+void nvdimm_bus_unlock(struct device *dev);
+bool nvdimm_namespace_locked(struct nd_namespace_common *ndns);
+resource_size_t nvdimm_namespace_capacity(struct nd_namespace_common *ndns);
 
 /*
  * Kernel constants bindgen cannot evaluate (casts to __bitwise types, or
@@ -63,6 +68,7 @@ enum {
 	DPMEM_DAX_ACCESS = DAX_ACCESS,
 	DPMEM_DAX_RECOVERY_WRITE = DAX_RECOVERY_WRITE,
 	DPMEM_EHWPOISON = EHWPOISON,
+	DPMEM_ND_MIN_NAMESPACE_SIZE = ND_MIN_NAMESPACE_SIZE,
 };
 
 /* dpmem_helpers.c: shims for static inlines and macros. */
@@ -72,7 +78,6 @@ void dpmem_namespace_resource(struct device *dev, u64 *start, u64 *size);
 struct nd_namespace_common *dpmem_to_ndns(struct device *dev);
 int dpmem_ns_rw_bytes(struct nd_namespace_common *ndns, u64 offset, void *buf,
 		      size_t size, bool write);
-const char *dpmem_ns_claimed_by(struct device *dev);
 const char *dpmem_dev_driver_name(struct device *dev);
 void dpmem_ns_parent_uuid(struct device *dev, u8 *out);
 void dpmem_uuid_gen(u8 *out);
@@ -82,6 +87,7 @@ bool dpmem_bus_match(const struct device_driver *drv, struct device *dev);
 struct device *dpmem_bus_find_device_by_name(const struct device_driver *drv,
 					     const char *name);
 bool dpmem_is_namespace(const struct device *dev);
+struct device *dpmem_claim_holder_alloc(const char *name);
 void *dpmem_bvec_virt(struct page *page, unsigned long offset);
 int dpmem_dev_to_node(struct device *dev);
 void dpmem_sysfs_notify_badblocks(struct gendisk *disk);

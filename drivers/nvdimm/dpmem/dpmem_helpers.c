@@ -14,6 +14,7 @@
 #include <linux/uuid.h>
 #include <linux/workqueue.h>
 #include <linux/sched/mm.h>
+#include <linux/slab.h>
 #include <linux/sysfs.h>
 #include <linux/badblocks.h>
 #include <kunit/test.h>
@@ -52,13 +53,6 @@ int dpmem_ns_rw_bytes(struct nd_namespace_common *ndns, u64 offset, void *buf,
 		return -ENXIO;
 	return write ? nvdimm_write_bytes(ndns, offset, buf, size, 0) :
 		       nvdimm_read_bytes(ndns, offset, buf, size, 0);
-}
-
-const char *dpmem_ns_claimed_by(struct device *dev)
-{
-	struct device *claim = to_ndns(dev)->claim;
-
-	return claim ? dev_name(claim) : NULL;
 }
 
 const char *dpmem_dev_driver_name(struct device *dev)
@@ -102,6 +96,31 @@ struct device *dpmem_bus_find_device_by_name(const struct device_driver *drv,
 bool dpmem_bus_match(const struct device_driver *drv, struct device *dev)
 {
 	return drv->bus->match && drv->bus->match(dev, drv) > 0;
+}
+
+static void dpmem_claim_holder_release(struct device *dev)
+{
+	kfree(dev);
+}
+
+/*
+ * A device that is only ever named, never registered: what dpmem's claims
+ * on namespaces point to (ndns->claim), so that their `holder` attribute
+ * shows @name. dev_set_name() is variadic, hence C. Freed by put_device().
+ */
+struct device *dpmem_claim_holder_alloc(const char *name)
+{
+	struct device *dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+
+	if (!dev)
+		return NULL;
+	device_initialize(dev);
+	dev->release = dpmem_claim_holder_release;
+	if (dev_set_name(dev, "%s", name)) {
+		put_device(dev);
+		return NULL;
+	}
+	return dev;
 }
 
 /*

@@ -50,6 +50,7 @@ impl kernel::Module for DpmemModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let driver = Registration::new(module)?;
         pr_info!("registered nd bus driver\n");
+        driver::hold_formatted_elsewhere(&driver.handle());
         Ok(DpmemModule { _driver: driver })
     }
 }

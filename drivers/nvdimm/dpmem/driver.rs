@@ -5,11 +5,12 @@
 
 #![forbid(unsafe_code)]
 
-use crate::abstractions::nvdimm::{Driver, DriverHandle, Namespace};
+use crate::abstractions::nvdimm::{Driver, DriverHandle, Holder, Namespace};
+use crate::abstractions::pmem;
 use crate::abstractions::sysfs::SysfsOut;
 use crate::attach::{self, Binding};
 use crate::attrs::{self, Attr};
-use crate::format::infoblock::{self, InfoBlock};
+use crate::format::infoblock::{self, DecodeError, Foreign, InfoBlock};
 use crate::format::layout::{self, INFO_OFFSET};
 use crate::format::naming;
 use crate::format::uuid::Uuid;
@@ -35,6 +36,35 @@ fn read_info_block(ns: &Namespace) -> Result<KBox<[u8; infoblock::BLOCK_SIZE]>> 
     Ok(block)
 }
 
+/// At load: holds every namespace with a dpmem info block that another
+/// driver serves (nd_pmem as a raw disk, when it loaded first, as it may at
+/// boot), so that once it is unbound no driver but dpmem is given it, and
+/// says how to hand it over. It is not taken from that driver, whose disk
+/// may be open or mounted.
+pub fn hold_formatted_elsewhere(drv: &DriverHandle) {
+    drv.for_each_bound_elsewhere(|ns| {
+        if !matches!(drv.holder_of(ns), Holder::Nobody) {
+            // A btt, pfn or dax personality: not raw, not ours.
+            return;
+        }
+        let mut sig = [0u8; 16];
+        if pmem::peek(ns.resource().start + INFO_OFFSET, &mut sig).is_err()
+            || infoblock::identify_info(&sig) != Foreign::Dpmem
+            || drv.hold(ns).is_err()
+        {
+            return;
+        }
+        let other = ns.driver_name().unwrap_or(c_str!("another driver"));
+        ns_log!(
+            ns,
+            Warning,
+            "holds a dpmem info block but {} serves it as a raw disk, where writes destroy dpmem's data; 'ndctl disable-namespace {}' and 'ndctl enable-namespace' hand it to dpmem\n",
+            other,
+            ns.name()
+        );
+    });
+}
+
 /// dpmem as an nd bus driver for IO and PMEM namespaces.
 pub struct DpmemDriver;
 
@@ -42,7 +72,7 @@ impl Driver for DpmemDriver {
     type Data = Binding;
     const NAME: &'static CStr = c_str!("dpmem");
 
-    fn probe(ns: &Namespace) -> Result<Pin<KBox<Binding>>> {
+    fn probe(drv: &DriverHandle, ns: &Namespace) -> Result<Pin<KBox<Binding>>> {
         // Namespace names are `namespaceR.N` (the bus offers a region's btt
         // and pfn devices too, but the bus abstraction keeps those from us),
         // so this only fails on a name we cannot shorten to a disk name.
@@ -50,13 +80,36 @@ impl Driver for DpmemDriver {
             ns_log!(ns, Debug, "no disk name for this namespace, not binding\n");
             return Err(ENODEV);
         };
-        ns.common_probe()?;
+        // A namespace we hold is one libnvdimm's checks refuse as claimed.
+        match drv.holder_of(ns) {
+            Holder::Us => ns.checks_when_held()?,
+            Holder::Nobody | Holder::Other(_) => ns.common_probe()?,
+        }
+        if ns.force_raw() {
+            // ndctl zeroes an info block this way before it gives the
+            // namespace another mode: let it.
+            drv.let_go(ns);
+            ns_log!(
+                ns,
+                Info,
+                "force_raw is set: leaving the namespace to a raw driver\n"
+            );
+            return Err(ENXIO);
+        }
         let resource = ns.resource();
         let block = read_info_block(ns)?;
         let info = InfoBlock::decode(&block, resource.start, resource.size).map_err(|e| {
+            if matches!(e, DecodeError::NotDpmem(_)) {
+                // Not ours (any more): nothing to keep other drivers from.
+                drv.let_go(ns);
+            }
             messages::log_decode_error(ns, &e);
             messages::decode_errno(&e)
         })?;
+        // Held from here on, bound or not, so no other nd driver (nd_pmem
+        // as a raw disk) is ever given what the info block describes.
+        drv.hold(ns)
+            .inspect_err(|_| ns_log!(ns, Err, "cannot hold the namespace: claimed meanwhile\n"))?;
         let binding = attach::attach(ns, resource, disk_name, info)?;
         let l = &binding.info.layout;
         ns_log!(

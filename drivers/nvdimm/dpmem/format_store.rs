@@ -6,7 +6,7 @@
 
 #![forbid(unsafe_code)]
 
-use crate::abstractions::nvdimm::DriverHandle;
+use crate::abstractions::nvdimm::{DriverHandle, Holder};
 use crate::abstractions::params;
 use crate::abstractions::uuid::random_uuid;
 use crate::format::command;
@@ -39,11 +39,14 @@ pub fn format(drv: &DriverHandle, input: &[u8]) -> Result {
             );
             return Err(EBUSY);
         }
-        if let Some(c) = ns.claimed_by() {
-            ns_log!(ns, Err, "format refused: namespace is claimed by {}\n", c);
-            return Err(EBUSY);
+        match drv.holder_of(&ns) {
+            Holder::Other(c) => {
+                ns_log!(ns, Err, "format refused: namespace is claimed by {}\n", c);
+                return Err(EBUSY);
+            }
+            Holder::Us => ns.checks_when_held()?,
+            Holder::Nobody => ns.common_probe()?,
         }
-        ns.common_probe()?;
         let res = ns.resource();
         let info = InfoBlock::new(
             cmd.placement.unwrap_or_else(params::default_placement),
@@ -85,6 +88,8 @@ pub fn format(drv: &DriverHandle, input: &[u8]) -> Result {
             info.encode_into(block);
             md.write(INFO_OFFSET, &block[..])
         })?;
+        // Ours now, even if binding fails below.
+        drv.hold(&ns)?;
         let l = &info.layout;
         ns_log!(
             ns,

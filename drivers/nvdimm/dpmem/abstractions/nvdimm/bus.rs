@@ -11,7 +11,6 @@ use super::{Namespace, NamespaceRef};
 use crate::abstractions::bindings;
 use crate::abstractions::sysfs::{Attribute, SysfsOut};
 use core::marker::PhantomData;
-use core::ptr::NonNull;
 use kernel::c_str;
 use kernel::error::to_result;
 use kernel::prelude::*;
@@ -26,34 +25,16 @@ use kernel::types::{ForeignOwnable, Opaque};
 pub struct DriverHandle(*mut bindings::nd_device_driver);
 
 impl DriverHandle {
-    fn as_driver(&self) -> *mut bindings::device_driver {
+    pub(super) fn as_driver(&self) -> *mut bindings::device_driver {
         // SAFETY: a field projection of the live driver struct.
         unsafe { &raw mut (*self.0).drv }
     }
 
-    /// Finds an IO or PMEM namespace of the nd bus by device name.
-    pub fn find_namespace(&self, name: &str) -> Option<NamespaceRef> {
-        let cname = kernel::str::CString::try_from_fmt(format_args!("{name}")).ok()?;
-        // SAFETY: the driver is registered, so its bus is set; `cname` is
-        // NUL-terminated. The result is referenced or null.
-        let dev = unsafe {
-            bindings::dpmem_bus_find_device_by_name(self.as_driver(), cname.as_char_ptr())
-        };
-        let dev = NonNull::new(dev)?;
-        // SAFETY: both are live; the bus's match and the type check only
-        // read them.
-        let ours = unsafe {
-            bindings::dpmem_bus_match(self.as_driver(), dev.as_ptr())
-                && Namespace::is_namespace(dev.as_ptr())
-        };
-        if !ours {
-            // SAFETY: the reference `bus_find_device_by_name` took.
-            unsafe { bindings::put_device(dev.as_ptr()) };
-            return None;
-        }
-        // SAFETY: a referenced IO or PMEM namespace (checked above); the
-        // reference is handed over.
-        Some(unsafe { NamespaceRef::from_raw(dev) })
+    /// The device this driver's namespace claims name ([`super::claim`]).
+    pub(super) fn claim_holder(&self) -> *mut bindings::device {
+        // SAFETY: the driver struct is the first field of a live, pinned
+        // `RawDriver` (type invariant; `repr(C)`).
+        unsafe { (*self.0.cast::<RawDriver>()).claim_holder }
     }
 
     /// Binds the namespace to this driver (runs [`Driver::probe`]).
@@ -72,7 +53,7 @@ pub trait Driver {
     const NAME: &'static CStr;
 
     /// Called with the device lock held when the bus offers a namespace.
-    fn probe(ns: &Namespace) -> Result<Pin<KBox<Self::Data>>>;
+    fn probe(drv: &DriverHandle, ns: &Namespace) -> Result<Pin<KBox<Self::Data>>>;
 
     /// Handles a write to `/sys/bus/nd/drivers/NAME/format`.
     fn format(drv: &DriverHandle, input: &[u8]) -> Result;
@@ -120,7 +101,12 @@ impl<T: Driver> Adapter<T> {
         // SAFETY: an IO or PMEM namespace (checked above), alive during
         // probe.
         let ns = unsafe { Namespace::from_raw(dev) };
-        match T::probe(ns) {
+        // SAFETY: the driver core sets `dev->driver` to the driver it probes
+        // with, ours: the `drv` field of our registered `nd_device_driver`.
+        let nd = unsafe { kernel::container_of!((*dev).driver, bindings::nd_device_driver, drv) };
+        // INVARIANT: our registered driver (see above).
+        let drv = DriverHandle(nd.cast_mut());
+        match T::probe(&drv, ns) {
             Ok(data) => {
                 let ptr = data.into_foreign();
                 // SAFETY: `dev` is live; drvdata is ours while bound.
@@ -224,6 +210,8 @@ struct IndexedAttr {
 #[repr(C)]
 struct RawDriver {
     drv: bindings::nd_device_driver,
+    /// What namespace claims name: see [`super::claim`].
+    claim_holder: *mut bindings::device,
     format_attr: bindings::driver_attribute,
     attrs: [*mut bindings::attribute; 2],
     group: bindings::attribute_group,
@@ -240,7 +228,9 @@ struct RawDriver {
 /// # Invariants
 ///
 /// `raw.drv` is registered with the nd bus, and `raw` pinned in memory, for
-/// as long as this value exists.
+/// as long as this value exists. `raw.claim_holder` is a device made by
+/// `dpmem_claim_holder_alloc` that we hold a reference on; every namespace
+/// claim naming it is released before it is put.
 pub struct Registration<T: Driver> {
     raw: Pin<KBox<Opaque<RawDriver>>>,
     _driver: PhantomData<T>,
@@ -253,6 +243,13 @@ unsafe impl<T: Driver> Send for Registration<T> {}
 unsafe impl<T: Driver> Sync for Registration<T> {}
 
 impl<T: Driver> Registration<T> {
+    /// The registered driver.
+    pub fn handle(&self) -> DriverHandle {
+        // INVARIANT: `drv` is the first field of our registered, pinned
+        // driver struct (type invariant).
+        DriverHandle(self.raw.get().cast())
+    }
+
     /// Registers `T` with the nd bus for IO and PMEM namespaces, with a
     /// write-only `format` driver attribute and `T::Attr::ALL` under each
     /// bound namespace.
@@ -265,6 +262,13 @@ impl<T: Driver> Registration<T> {
         let zeroed: RawDriver = unsafe { core::mem::zeroed() };
         let raw = KBox::pin(Opaque::new(zeroed), GFP_KERNEL)?;
         let p = raw.get();
+        // SAFETY: `T::NAME` is NUL-terminated; a null result is refused.
+        let holder = unsafe { bindings::dpmem_claim_holder_alloc(T::NAME.as_char_ptr()) };
+        if holder.is_null() {
+            return Err(ENOMEM);
+        }
+        // SAFETY: `p` is ours and not yet visible to anyone.
+        unsafe { (*p).claim_holder = holder };
         // SAFETY: `p` points to the pinned, not yet registered struct that
         // nobody else can see; the tables point into the same pinned
         // allocation, which lives until `drop` unregisters the driver.
@@ -306,6 +310,10 @@ impl<T: Driver> Registration<T> {
                 module.as_ptr(),
                 T::NAME.as_char_ptr(),
             )
+        })
+        .inspect_err(|_| {
+            // SAFETY: made above and named by no claim (nothing was probed).
+            unsafe { bindings::put_device(holder) }
         })?;
         // INVARIANT: registered above, and `raw` is pinned.
         Ok(Self {
@@ -317,8 +325,19 @@ impl<T: Driver> Registration<T> {
 
 impl<T: Driver> Drop for Registration<T> {
     fn drop(&mut self) {
+        let p = self.raw.get();
         // SAFETY: registered (type invariant); after this returns the bus
-        // no longer calls into it, and every bound device was removed.
-        unsafe { bindings::driver_unregister(&raw mut (*self.raw.get()).drv.drv) };
+        // no longer calls into it, and every bound device was removed. The
+        // bus pointer was set by registration and is not cleared by it.
+        let bus = unsafe {
+            bindings::driver_unregister(&raw mut (*p).drv.drv);
+            (*p).drv.drv.bus
+        };
+        // SAFETY: unregistered, so nothing claims in its name any more; the
+        // holder is freed only once no namespace names it (type invariant).
+        unsafe {
+            super::claim::let_go_of_all(bus, (*p).claim_holder);
+            bindings::put_device((*p).claim_holder);
+        }
     }
 }

@@ -79,6 +79,12 @@ impl Namespace {
         self.0.get()
     }
 
+    pub(in crate::abstractions) fn as_ndns(&self) -> *mut bindings::nd_namespace_common {
+        // SAFETY: the device is the `dev` of a live namespace's common part
+        // (type invariant); the helper is `to_ndns()`.
+        unsafe { bindings::dpmem_to_ndns(self.as_raw()) }
+    }
+
     /// The namespace as a device of the driver core.
     pub fn as_device(&self) -> &Device {
         // SAFETY: the device is live for as long as `self` is borrowed
@@ -111,6 +117,38 @@ impl Namespace {
         // only reads it and returns an ERR_PTR or the namespace.
         from_err_ptr(unsafe { bindings::nvdimm_namespace_common_probe(self.as_raw()) })?;
         Ok(())
+    }
+
+    /// What [`Namespace::common_probe`] checks besides the claim, for a
+    /// namespace this driver holds (which that function refuses as
+    /// claimed): its DIMMs are unlocked (`EACCES`), it has a capacity and,
+    /// if it is a labelled PMEM namespace, a uuid (`ENODEV`).
+    pub fn checks_when_held(&self) -> Result {
+        let ndns = self.as_ndns();
+        // SAFETY: a live namespace (type invariant); these only read it.
+        let (locked, capacity, uuid) = unsafe {
+            (
+                bindings::nvdimm_namespace_locked(ndns),
+                bindings::nvdimm_namespace_capacity(ndns),
+                bindings::nd_dev_to_uuid(self.as_raw()),
+            )
+        };
+        if locked {
+            return Err(EACCES);
+        }
+        if capacity < u64::from(bindings::DPMEM_ND_MIN_NAMESPACE_SIZE) || uuid.is_null() {
+            return Err(ENODEV);
+        }
+        Ok(())
+    }
+
+    /// Whether the administrator asked for the namespace as a raw device
+    /// whatever its metadata says (`force_raw`; ndctl sets it to zero an
+    /// info block before giving a namespace another mode).
+    pub fn force_raw(&self) -> bool {
+        // SAFETY: a live namespace (type invariant); a plain read of an int
+        // sysfs writes under the device lock, which the caller holds.
+        unsafe { (*self.as_ndns()).force_raw != 0 }
     }
 
     /// Runs `f` with byte access to the first `size` bytes of the namespace
@@ -171,15 +209,6 @@ impl Namespace {
         // names are static strings of registered drivers.
         let p = unsafe { bindings::dpmem_dev_driver_name(self.as_raw()) };
         // SAFETY: non-null `p` is a NUL-terminated driver name (see above).
-        (!p.is_null()).then(|| unsafe { CStr::from_char_ptr(p) })
-    }
-
-    /// Name of the btt/pfn/dax device claiming the namespace, if any.
-    pub fn claimed_by(&self) -> Option<&CStr> {
-        // SAFETY: the device is live and locked by the caller.
-        let p = unsafe { bindings::dpmem_ns_claimed_by(self.as_raw()) };
-        // SAFETY: non-null `p` is the claiming device's name, live while the
-        // claim holds, which the device lock keeps stable.
         (!p.is_null()).then(|| unsafe { CStr::from_char_ptr(p) })
     }
 

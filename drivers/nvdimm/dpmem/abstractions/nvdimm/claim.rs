@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! libnvdimm's claim on a namespace (`nd_namespace_common.claim`).
+//!
+//! While a namespace's claim is set, `nvdimm_namespace_common_probe()`
+//! refuses it to every driver of raw namespaces (nd_pmem included) and
+//! sysfs refuses to change its size or uuid. libnvdimm's own claimants are
+//! btt, pfn and dax devices; a [`Registration`]'s is a device of its own
+//! that is only named, never registered, so the namespace's `holder`
+//! attribute shows the driver's name. A claim outlives the binding (an
+//! unbound namespace stays held, so `ndctl enable-namespace` cannot hand it
+//! to another driver) until the driver lets go of it or is unregistered.
+//!
+//! Locking as in `drivers/nvdimm/claim.c`: the claim changes under the
+//! namespace's device lock (which every [`Namespace`] reference implies:
+//! probe, remove, or a [`super::NamespaceGuard`]) and the bus's
+//! `reconfig_mutex` (`nvdimm_bus_lock`), in that order.
+//!
+//! C source: [`drivers/nvdimm/claim.c`](srctree/drivers/nvdimm/claim.c)
+
+use super::{DriverHandle, Namespace};
+use crate::abstractions::bindings;
+use kernel::prelude::*;
+use kernel::str::CStr;
+
+#[cfg(doc)]
+use super::Registration;
+
+/// Who holds a namespace's claim.
+#[derive(Clone, Copy, Debug)]
+pub enum Holder<'a> {
+    /// Nobody: any driver of raw namespaces may bind it.
+    Nobody,
+    /// This driver.
+    Us,
+    /// A btt, pfn or dax device (or another driver), by name.
+    Other(&'a CStr),
+}
+
+impl DriverHandle {
+    /// Who holds `ns`.
+    pub fn holder_of<'a>(&self, ns: &'a Namespace) -> Holder<'a> {
+        // SAFETY: `ns` is a live namespace under its device lock, so the
+        // claim cannot change while we read it and a claiming device stays
+        // alive while it is set.
+        let claim = unsafe { (*ns.as_ndns()).claim };
+        if claim.is_null() {
+            Holder::Nobody
+        } else if claim == self.claim_holder() {
+            Holder::Us
+        } else {
+            // SAFETY: a live device (see above); its name is set (btt, pfn
+            // and dax devices are named before they can claim).
+            Holder::Other(unsafe { CStr::from_char_ptr((*claim).kobj.name) })
+        }
+    }
+
+    /// Claims `ns` for this driver (nothing if it already holds it);
+    /// `EBUSY` if someone else does.
+    pub fn hold(&self, ns: &Namespace) -> Result {
+        let ours = self.claim_holder();
+        // SAFETY: `ns` is live and under its device lock; the bus lock makes
+        // the check and the store one step for every other claimant.
+        unsafe {
+            let ndns = ns.as_ndns();
+            bindings::nvdimm_bus_lock(ns.as_raw());
+            let claim = (*ndns).claim;
+            if claim.is_null() {
+                // INVARIANT: the claim holder outlives this claim: the
+                // registration lets go of every claim before freeing it.
+                (*ndns).claim = ours;
+            }
+            bindings::nvdimm_bus_unlock(ns.as_raw());
+            if claim.is_null() || claim == ours {
+                Ok(())
+            } else {
+                Err(EBUSY)
+            }
+        }
+    }
+
+    /// Gives up this driver's claim on `ns`, if it holds one.
+    pub fn let_go(&self, ns: &Namespace) {
+        // SAFETY: `ns` is live and under its device lock.
+        unsafe { release_if_ours(ns.as_raw(), self.claim_holder()) };
+    }
+}
+
+/// Clears the claim of the namespace `dev` if `holder` holds it.
+///
+/// # Safety
+///
+/// `dev` is a live IO or PMEM namespace under its device lock.
+unsafe fn release_if_ours(dev: *mut bindings::device, holder: *mut bindings::device) {
+    // SAFETY: per the contract; the bus lock orders this with every other
+    // change of the claim.
+    unsafe {
+        let ndns = bindings::dpmem_to_ndns(dev);
+        bindings::nvdimm_bus_lock(dev);
+        if (*ndns).claim == holder {
+            (*ndns).claim = core::ptr::null_mut();
+        }
+        bindings::nvdimm_bus_unlock(dev);
+    }
+}
+
+/// `bus_for_each_dev` callback of [`let_go_of_all`]: `data` is the holder.
+///
+/// # Safety
+///
+/// Called by `bus_for_each_dev` with a live device of the nd bus.
+unsafe extern "C" fn let_go_of_one(
+    dev: *mut bindings::device,
+    data: *mut kernel::ffi::c_void,
+) -> kernel::ffi::c_int {
+    // SAFETY: `dev` is live during the callback (the iterator holds a
+    // reference); the type check only reads it.
+    if !unsafe { Namespace::is_namespace(dev) } {
+        return 0;
+    }
+    // SAFETY: a live namespace, locked around the release as the contract
+    // of `release_if_ours` asks (the iterator holds no device lock).
+    unsafe {
+        bindings::dpmem_device_lock(dev);
+        release_if_ours(dev, data.cast());
+        bindings::dpmem_device_unlock(dev);
+    }
+    0
+}
+
+/// Lets go of every namespace claim on `bus` that `holder` holds.
+///
+/// # Safety
+///
+/// `bus` is the nd bus; no new claim for `holder` can be made meanwhile
+/// (its driver is unregistered).
+pub(super) unsafe fn let_go_of_all(bus: *const bindings::bus_type, holder: *mut bindings::device) {
+    // SAFETY: the bus is registered while nvdimm's core module is loaded,
+    // which ours depends on; the callback matches the iterator's contract.
+    unsafe {
+        bindings::bus_for_each_dev(
+            bus,
+            core::ptr::null_mut(),
+            holder.cast(),
+            Some(let_go_of_one),
+        )
+    };
+}
