@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: GPL-2.0
+# guest-args: --nvdimm 1G --labels
+#
+# Labelled namespaces (#18 item 3): the info block records the namespace's
+# uuid and a namespace recreated at the same place and size, which has a
+# new uuid, is refused instead of showing the previous tenant's data (as
+# nd_pfn_validate() refuses a parent uuid mismatch). The old namespace is
+# deleted the way that leaves its info block in place (size 0 through
+# sysfs, as ndctl does when its zeroing step cannot bind the namespace).
+. ./lib.sh
+
+ndctl disable-region all >/dev/null
+check "ndctl init-labels" ndctl init-labels all
+ndctl enable-region all >/dev/null
+check "create a labelled 512 MiB namespace" ndctl create-namespace -r region0 -s 512M -m raw
+ns=$(namespace_of_size 536870912)
+check "... it has a uuid" sh -c "! grep -q '^00000000-' /sys/bus/nd/devices/$ns/uuid"
+uuid=$(cat /sys/bus/nd/devices/$ns/uuid)
+
+modprobe dpmem
+check "ndctl disable-namespace (nd_pmem had it)" ndctl disable-namespace $ns
+check "format for dpmem" dpmem_format $ns
+check_eq "dpmem bound it" "$(ns_driver $ns)" dpmem
+check "uuid shown" sh -c "grep -q . /sys/bus/nd/devices/$ns/dpmem/uuid"
+echo secret-of-the-old-tenant | dd of=/dev/dpmem0 bs=4096 conv=sync oflag=direct 2>/dev/null
+check "rebind: the same namespace binds" sh -c \
+	"echo $ns >/sys/bus/nd/drivers/dpmem/unbind && echo $ns >/sys/bus/nd/drivers/dpmem/bind"
+
+# Delete it without touching its data, then create one at the same place.
+echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+check "rmmod dpmem" rmmod dpmem
+check "delete the namespace (size 0)" sh -c "echo 0 >/sys/bus/nd/devices/$ns/size"
+check "create a new one at the same place and size" ndctl create-namespace -r region0 -s 512M -m raw
+new=$(namespace_of_size 536870912)
+check_fails "... with another uuid" test "$(cat /sys/bus/nd/devices/$new/uuid)" = "$uuid"
+check_eq "... nd_pmem serves it raw" "$(ns_driver $new)" nd_pmem
+check "modprobe dpmem" modprobe dpmem
+check_eq "... dpmem does not hold it" "$(cat /sys/bus/nd/devices/$new/holder)" ""
+check "ndctl disable-namespace" ndctl disable-namespace $new
+check_fails "dpmem refuses the recreated namespace" sh -c "echo $new >/sys/bus/nd/drivers/dpmem/bind"
+check "... and says why" klog_has "dpmem $new: namespace uuid is .*, the info block was written for"
+check_fails "... no dpmem disk shows the old data" test -b /dev/dpmem0
+check "ndctl enable-namespace gives it to nd_pmem" ndctl enable-namespace $new
+check_eq "... raw" "$(ns_driver $new)" nd_pmem
+check_fails "no WARN or BUG" klog_has "WARNING:|BUG:|Oops"
+done_testing
