@@ -10,7 +10,7 @@ use crate::abstractions::pmem;
 use crate::abstractions::sysfs::SysfsOut;
 use crate::attach::{self, Binding};
 use crate::attrs::{self, Attr};
-use crate::format::infoblock::{self, DecodeError, Foreign, InfoBlock};
+use crate::format::infoblock::{self, DecodeError, InfoBlock};
 use crate::format::layout::{self, INFO_OFFSET};
 use crate::format::naming;
 use crate::format::uuid::Uuid;
@@ -47,9 +47,15 @@ pub fn hold_formatted_elsewhere(drv: &DriverHandle) {
             // A btt, pfn or dax personality: not raw, not ours.
             return;
         }
-        let mut sig = [0u8; 16];
-        if pmem::peek(ns.resource().start + INFO_OFFSET, &mut sig).is_err()
-            || infoblock::identify_info(&sig) != Foreign::Dpmem
+        // What probe would bind: a valid block written for this namespace.
+        let res = ns.resource();
+        let Ok(mut block) = KBox::new([0u8; infoblock::BLOCK_SIZE], GFP_KERNEL) else {
+            return;
+        };
+        if pmem::peek(res.start + INFO_OFFSET, &mut block[..]).is_err()
+            || InfoBlock::decode(&block, res.start, res.size)
+                .and_then(|info| info.check_namespace_uuid(&ns.parent_uuid()))
+                .is_err()
             || drv.hold(ns).is_err()
         {
             return;
@@ -98,14 +104,17 @@ impl Driver for DpmemDriver {
         }
         let resource = ns.resource();
         let block = read_info_block(ns)?;
-        let info = InfoBlock::decode(&block, resource.start, resource.size).map_err(|e| {
-            if matches!(e, DecodeError::NotDpmem(_)) {
-                // Not ours (any more): nothing to keep other drivers from.
-                drv.let_go(ns);
-            }
-            messages::log_decode_error(ns, &e);
-            messages::decode_errno(&e)
-        })?;
+        let info = InfoBlock::decode(&block, resource.start, resource.size)
+            .and_then(|info| info.check_namespace_uuid(&ns.parent_uuid()).map(|()| info))
+            .map_err(|e| {
+                if matches!(e, DecodeError::NotDpmem(_) | DecodeError::Recreated { .. }) {
+                    // Not ours (any more): nothing to keep other drivers
+                    // from.
+                    drv.let_go(ns);
+                }
+                messages::log_decode_error(ns, &e);
+                messages::decode_errno(&e)
+            })?;
         // Held from here on, bound or not, so no other nd driver (nd_pmem
         // as a raw disk) is ever given what the info block describes.
         drv.hold(ns)

@@ -11,13 +11,14 @@ use crate::abstractions::errno::eopnotsupp;
 use crate::abstractions::nvdimm::Namespace;
 use crate::format::infoblock::{self, DecodeError, Foreign};
 use crate::format::layout::LayoutError;
+use crate::format::uuid::Uuid;
 use crate::ns_log;
 use kernel::prelude::*;
 
 /// The errno a refused info block gives, by what is wrong with it.
 pub fn decode_errno(e: &DecodeError) -> Error {
     match e {
-        DecodeError::NotDpmem(_) => ENODEV,
+        DecodeError::NotDpmem(_) | DecodeError::Recreated { .. } => ENODEV,
         DecodeError::UnsupportedVersion { .. } | DecodeError::UnknownFlags(_) => eopnotsupp(),
         DecodeError::Resized { .. } | DecodeError::Moved { .. } => ENXIO,
         DecodeError::Layout(l) => layout_errno(l),
@@ -106,6 +107,13 @@ pub fn log_decode_error(ns: &Namespace, e: &DecodeError) {
             ns,
             Err,
             "namespace moved: formatted at {recorded:#x}, now at {actual:#x}, {W}\n"
+        ),
+        DecodeError::Recreated { recorded, actual } => ns_log!(
+            ns,
+            Err,
+            "namespace uuid is {}, the info block was written for {}: the namespace was recreated over an old one's data, {W}\n",
+            Uuid(actual),
+            Uuid(recorded)
         ),
         DecodeError::Layout(l) => log_layout_error(ns, W, l),
         DecodeError::LayoutMismatch {

@@ -299,3 +299,25 @@ fn foreign_contents_are_recognised() {
         Err(DecodeError::NotDpmem(Foreign::PfnInfo))
     );
 }
+
+#[test]
+fn a_recreated_namespace_is_refused_by_its_uuid() {
+    let info = InfoBlock::decode(&block(), START, GIB).unwrap();
+    assert_eq!(info.check_namespace_uuid(&PARENT), Ok(()));
+    let other = [0x5a; 16];
+    assert_eq!(
+        info.check_namespace_uuid(&other),
+        Err(DecodeError::Recreated {
+            recorded: PARENT,
+            actual: other
+        })
+    );
+    // Label-less namespaces have no uuid: recorded and checked as zero.
+    let mut b = [0u8; BLOCK_SIZE];
+    InfoBlock::new(Placement::Head, START, GIB, UUID, [0; 16])
+        .unwrap()
+        .encode_into(&mut b);
+    let info = InfoBlock::decode(&b, START, GIB).unwrap();
+    assert_eq!(info.check_namespace_uuid(&[0; 16]), Ok(()));
+    assert!(info.check_namespace_uuid(&PARENT).is_err());
+}

@@ -117,6 +117,15 @@ pub enum DecodeError {
         /// Value the geometry implies.
         expected: u64,
     },
+    /// The namespace's uuid is not the one recorded at format time: it was
+    /// destroyed and another created in its place, over the old data
+    /// (labelled namespaces; label-less ones have none, recorded as zero).
+    Recreated {
+        /// The namespace uuid recorded at format time.
+        recorded: [u8; 16],
+        /// The namespace's uuid now.
+        actual: [u8; 16],
+    },
 }
 
 /// What occupies the head of a namespace, from its first 8 KiB.
@@ -302,6 +311,19 @@ impl InfoBlock {
         put(b, OFF_SECTION_SIZE, &(SECTION_SIZE as u32).to_le_bytes());
         let sum = block_checksum(b);
         put(b, OFF_CHECKSUM, &sum.to_le_bytes());
+    }
+
+    /// Checks that the block was written for the namespace whose uuid is
+    /// `actual` (as `nd_pfn_validate()` checks its parent uuid).
+    pub fn check_namespace_uuid(&self, actual: &[u8; 16]) -> Result<(), DecodeError> {
+        if self.parent_uuid == *actual {
+            Ok(())
+        } else {
+            Err(DecodeError::Recreated {
+                recorded: self.parent_uuid,
+                actual: *actual,
+            })
+        }
     }
 
     /// Decodes and validates a block read from a namespace that now sits at
