@@ -106,7 +106,10 @@ static void dpmem_claim_holder_release(struct device *dev)
 /*
  * A device that is only ever named, never registered: what dpmem's claims
  * on namespaces point to (ndns->claim), so that their `holder` attribute
- * shows @name. dev_set_name() is variadic, hence C. Freed by put_device().
+ * shows @name. dev_set_name() is variadic, hence C. Freed by put_device()
+ * at module exit; with CONFIG_DEBUG_KOBJECT_RELEASE that release is
+ * delayed and would run after the module text is gone, like any device a
+ * module frees (a known kobject-debugging limitation, not a leak).
  */
 struct device *dpmem_claim_holder_alloc(const char *name)
 {

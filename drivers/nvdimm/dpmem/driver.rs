@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+use crate::abstractions::block::Badblocks;
 use crate::abstractions::nvdimm::{Driver, DriverHandle, Holder, Namespace};
 use crate::abstractions::pmem;
 use crate::abstractions::sysfs::SysfsOut;
@@ -48,7 +49,13 @@ pub fn hold_formatted_elsewhere(drv: &DriverHandle) {
             return;
         }
         // What probe would bind: a valid block written for this namespace.
+        // Read only where it can be: inside the namespace and, as nd_pmem
+        // would, not over known poison (a machine check is not recoverable
+        // on every CPU).
         let res = ns.resource();
+        if res.size < layout::INFO_RESERVE || info_block_poisoned(ns) {
+            return;
+        }
         let Ok(mut block) = KBox::new([0u8; infoblock::BLOCK_SIZE], GFP_KERNEL) else {
             return;
         };
@@ -69,6 +76,16 @@ pub fn hold_formatted_elsewhere(drv: &DriverHandle) {
             ns.name()
         );
     });
+}
+
+/// Whether the region knows of poison in the namespace's info block (or
+/// cannot say).
+fn info_block_poisoned(ns: &Namespace) -> bool {
+    let (Ok(region), Ok(bb)) = (ns.region(), Badblocks::new()) else {
+        return true;
+    };
+    region.load_badblocks(&bb, ns.resource().start, layout::INFO_RESERVE);
+    bb.count() > 0
 }
 
 /// dpmem as an nd bus driver for IO and PMEM namespaces.

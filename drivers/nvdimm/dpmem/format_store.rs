@@ -6,7 +6,7 @@
 
 #![forbid(unsafe_code)]
 
-use crate::abstractions::nvdimm::{DriverHandle, Holder};
+use crate::abstractions::nvdimm::{DriverHandle, Holder, Namespace};
 use crate::abstractions::params;
 use crate::abstractions::uuid::random_uuid;
 use crate::format::command;
@@ -39,57 +39,30 @@ pub fn format(drv: &DriverHandle, input: &[u8]) -> Result {
             );
             return Err(EBUSY);
         }
-        match drv.holder_of(&ns) {
+        let was_held = match drv.holder_of(&ns) {
             Holder::Other(c) => {
-                ns_log!(ns, Err, "format refused: namespace is claimed by {}\n", c);
-                return Err(EBUSY);
-            }
-            Holder::Us => ns.checks_when_held()?,
-            Holder::Nobody => ns.common_probe()?,
-        }
-        let res = ns.resource();
-        let info = InfoBlock::new(
-            cmd.placement.unwrap_or_else(params::default_placement),
-            res.start,
-            res.size,
-            random_uuid(),
-            ns.parent_uuid(),
-        )
-        .map_err(|e| {
-            messages::log_layout_error(&ns, "format refused", &e);
-            messages::layout_errno(&e)
-        })?;
-        let mut head = KBox::new([0u8; infoblock::HEAD_SIZE], GFP_KERNEL)?;
-        ns.with_metadata(layout::INFO_RESERVE, |md| {
-            md.read(0, &mut head[..])?;
-            let found = infoblock::identify(&head);
-            if found != Foreign::Nothing {
-                if !cmd.force {
-                    ns_log!(
-                        ns,
-                        Err,
-                        "format refused: namespace holds {}; write '{} force' to overwrite it\n",
-                        found.name(),
-                        cmd.namespace
-                    );
-                    return Err(EEXIST);
-                }
                 ns_log!(
                     ns,
-                    Warning,
-                    "format: overwriting {} (forced)\n",
-                    found.name()
+                    Err,
+                    "format refused: namespace is claimed by {}\n",
+                    c.as_str()
                 );
+                return Err(EBUSY);
             }
-            // Reuse the head buffer's second half for the new block.
-            let block: &mut [u8; infoblock::BLOCK_SIZE] = (&mut head[infoblock::BLOCK_SIZE..])
-                .try_into()
-                .map_err(|_| EINVAL)?;
-            info.encode_into(block);
-            md.write(INFO_OFFSET, &block[..])
+            Holder::Us => ns.checks_when_held().map(|()| true)?,
+            Holder::Nobody => ns.common_probe().map(|()| false)?,
+        };
+        // Held before anything is written: a btt, pfn or dax device that
+        // attaches meanwhile (under the bus lock alone) then gets EBUSY
+        // rather than a namespace we are writing to.
+        drv.hold(&ns).inspect_err(|_| {
+            ns_log!(ns, Err, "format refused: namespace was claimed meanwhile\n")
         })?;
-        // Ours now, even if binding fails below.
-        drv.hold(&ns)?;
+        let info = write_info_block(&ns, &cmd).inspect_err(|_| {
+            if !was_held {
+                drv.let_go(&ns);
+            }
+        })?;
         let l = &info.layout;
         ns_log!(
             ns,
@@ -101,4 +74,51 @@ pub fn format(drv: &DriverHandle, input: &[u8]) -> Result {
         );
     }
     drv.attach(&ns_ref)
+}
+
+/// Writes a new info block for `cmd` on the locked, unbound namespace `ns`,
+/// unless it holds something recognisable and `force` was not given.
+fn write_info_block(ns: &Namespace, cmd: &command::FormatCommand<'_>) -> Result<InfoBlock> {
+    let res = ns.resource();
+    let info = InfoBlock::new(
+        cmd.placement.unwrap_or_else(params::default_placement),
+        res.start,
+        res.size,
+        random_uuid(),
+        ns.parent_uuid(),
+    )
+    .map_err(|e| {
+        messages::log_layout_error(ns, "format refused", &e);
+        messages::layout_errno(&e)
+    })?;
+    let mut head = KBox::new([0u8; infoblock::HEAD_SIZE], GFP_KERNEL)?;
+    ns.with_metadata(layout::INFO_RESERVE, |md| {
+        md.read(0, &mut head[..])?;
+        let found = infoblock::identify(&head);
+        if found != Foreign::Nothing {
+            if !cmd.force {
+                ns_log!(
+                    ns,
+                    Err,
+                    "format refused: namespace holds {}; write '{} force' to overwrite it\n",
+                    found.name(),
+                    cmd.namespace
+                );
+                return Err(EEXIST);
+            }
+            ns_log!(
+                ns,
+                Warning,
+                "format: overwriting {} (forced)\n",
+                found.name()
+            );
+        }
+        // Reuse the head buffer's second half for the new block.
+        let block: &mut [u8; infoblock::BLOCK_SIZE] = (&mut head[infoblock::BLOCK_SIZE..])
+            .try_into()
+            .map_err(|_| EINVAL)?;
+        info.encode_into(block);
+        md.write(INFO_OFFSET, &block[..])
+    })?;
+    Ok(info)
 }

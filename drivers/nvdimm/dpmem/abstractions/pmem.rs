@@ -266,7 +266,9 @@ impl<'a> Span<'a> {
 /// claimed (a namespace another driver serves), through a mapping of our own
 /// made for this read only, with the machine-check safe copy: `EIO` on
 /// poison, `ENOMEM` if it cannot be mapped. Reading disturbs nobody: the
-/// owner's mappings are write-back too, and nothing is written.
+/// owner's mappings are write-back too, and nothing is written. The caller
+/// keeps to the owner's range and away from its known poison: on CPUs
+/// without recoverable machine checks the copy is a plain `memcpy`.
 pub fn peek(phys: u64, buf: &mut [u8]) -> Result {
     if buf.is_empty() {
         return Ok(());

@@ -312,8 +312,13 @@ impl<T: Driver> Registration<T> {
             )
         })
         .inspect_err(|_| {
-            // SAFETY: made above and named by no claim (nothing was probed).
-            unsafe { bindings::put_device(holder) }
+            // SAFETY: registration can fail after `driver_attach` probed
+            // (and claimed) namespaces: let go of those before the holder
+            // is freed. The driver is not registered, so no new claims.
+            unsafe {
+                super::claim::let_go_of_all((*p).drv.drv.bus, holder);
+                bindings::put_device(holder);
+            }
         })?;
         // INVARIANT: registered above, and `raw` is pinned.
         Ok(Self {

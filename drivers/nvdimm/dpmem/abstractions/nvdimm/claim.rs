@@ -11,10 +11,12 @@
 //! unbound namespace stays held, so `ndctl enable-namespace` cannot hand it
 //! to another driver) until the driver lets go of it or is unregistered.
 //!
-//! Locking as in `drivers/nvdimm/claim.c`: the claim changes under the
-//! namespace's device lock (which every [`Namespace`] reference implies:
-//! probe, remove, or a [`super::NamespaceGuard`]) and the bus's
-//! `reconfig_mutex` (`nvdimm_bus_lock`), in that order.
+//! Locking as in `drivers/nvdimm/claim.c`: a claim changes under the bus's
+//! `reconfig_mutex` (`nvdimm_bus_lock`); btt, pfn and dax devices attach and
+//! detach under it alone, so every read and change here takes it too. Ours
+//! are also made under the namespace's device lock (which every
+//! [`Namespace`] reference implies: probe, remove, or a
+//! [`super::NamespaceGuard`]), taken first as `size_store()` does.
 //!
 //! C source: [`drivers/nvdimm/claim.c`](srctree/drivers/nvdimm/claim.c)
 
@@ -28,30 +30,59 @@ use super::Registration;
 
 /// Who holds a namespace's claim.
 #[derive(Clone, Copy, Debug)]
-pub enum Holder<'a> {
+pub enum Holder {
     /// Nobody: any driver of raw namespaces may bind it.
     Nobody,
     /// This driver.
     Us,
     /// A btt, pfn or dax device (or another driver), by name.
-    Other(&'a CStr),
+    Other(HolderName),
+}
+
+/// The name of a claiming device, copied while the claim was held (the
+/// device may go away right after).
+#[derive(Clone, Copy, Debug)]
+pub struct HolderName {
+    bytes: [u8; 32],
+    len: usize,
+}
+
+impl HolderName {
+    /// The name, cut to 32 bytes.
+    pub fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.bytes[..self.len]).unwrap_or("?")
+    }
 }
 
 impl DriverHandle {
     /// Who holds `ns`.
-    pub fn holder_of<'a>(&self, ns: &'a Namespace) -> Holder<'a> {
-        // SAFETY: `ns` is a live namespace under its device lock, so the
-        // claim cannot change while we read it and a claiming device stays
-        // alive while it is set.
-        let claim = unsafe { (*ns.as_ndns()).claim };
-        if claim.is_null() {
-            Holder::Nobody
-        } else if claim == self.claim_holder() {
-            Holder::Us
-        } else {
-            // SAFETY: a live device (see above); its name is set (btt, pfn
-            // and dax devices are named before they can claim).
-            Holder::Other(unsafe { CStr::from_char_ptr((*claim).kobj.name) })
+    pub fn holder_of(&self, ns: &Namespace) -> Holder {
+        let ours = self.claim_holder();
+        // SAFETY: `ns` is live; under the bus lock the claim cannot change
+        // and a claiming device stays alive (it detaches under that lock
+        // before it goes), so its name may be read.
+        unsafe {
+            bindings::nvdimm_bus_lock(ns.as_raw());
+            let claim = (*ns.as_ndns()).claim;
+            let holder = if claim.is_null() {
+                Holder::Nobody
+            } else if claim == ours {
+                Holder::Us
+            } else {
+                let mut name = HolderName {
+                    bytes: [0; 32],
+                    len: 0,
+                };
+                let kname = (*claim).kobj.name;
+                if !kname.is_null() {
+                    let src = CStr::from_char_ptr(kname).as_bytes();
+                    name.len = src.len().min(name.bytes.len());
+                    name.bytes[..name.len].copy_from_slice(&src[..name.len]);
+                }
+                Holder::Other(name)
+            };
+            bindings::nvdimm_bus_unlock(ns.as_raw());
+            holder
         }
     }
 
@@ -135,6 +166,10 @@ unsafe extern "C" fn let_go_of_one(
 /// `bus` is the nd bus; no new claim for `holder` can be made meanwhile
 /// (its driver is unregistered).
 pub(super) unsafe fn let_go_of_all(bus: *const bindings::bus_type, holder: *mut bindings::device) {
+    if bus.is_null() {
+        // Registration failed before the bus was set: nothing was probed.
+        return;
+    }
     // SAFETY: the bus is registered while nvdimm's core module is loaded,
     // which ours depends on; the callback matches the iterator's contract.
     unsafe {

@@ -146,9 +146,10 @@ impl Namespace {
     /// whatever its metadata says (`force_raw`; ndctl sets it to zero an
     /// info block before giving a namespace another mode).
     pub fn force_raw(&self) -> bool {
-        // SAFETY: a live namespace (type invariant); a plain read of an int
-        // sysfs writes under the device lock, which the caller holds.
-        unsafe { (*self.as_ndns()).force_raw != 0 }
+        // SAFETY: a live namespace (type invariant); an int that sysfs
+        // writes without a lock: a racing write is seen now or at the next
+        // probe, either of which is the administrator's order.
+        unsafe { core::ptr::read_volatile(&raw const (*self.as_ndns()).force_raw) != 0 }
     }
 
     /// Runs `f` with byte access to the first `size` bytes of the namespace
