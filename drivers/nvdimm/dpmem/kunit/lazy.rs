@@ -262,3 +262,63 @@ pub unsafe extern "C" fn dpmem_kunit_lazy_concurrency(test: *mut bindings::kunit
     kexpect!(t, Lazy::ensure(&handle, 3) == Err(ENXIO));
     kexpect!(t, !handle.is_ready(3));
 }
+
+/// Fails unit 0 with `ENOMEM` twice, then succeeds; fails unit 1 with
+/// `EINVAL` always.
+#[derive(Default)]
+struct FlakyInit {
+    calls: [core::sync::atomic::AtomicU32; 2],
+}
+
+impl crate::lazy::UnitInit for FlakyInit {
+    type Unit = ();
+
+    fn init(&self, unit: u64) -> Result<()> {
+        use core::sync::atomic::Ordering;
+        let n = self
+            .calls
+            .get(unit as usize)
+            .ok_or(ERANGE)?
+            .fetch_add(1, Ordering::SeqCst)
+            + 1;
+        match unit {
+            0 if n <= 2 => Err(ENOMEM),
+            0 => Ok(()),
+            _ => Err(EINVAL),
+        }
+    }
+}
+
+/// A unit that failed for want of memory is tried again by the next
+/// caller (a DAX fault turns `ENOMEM` into a retry, so a unit that kept
+/// the error would make its faults spin forever); any other failure is
+/// final.
+///
+/// # Safety
+///
+/// Called by KUnit with the running test (`dpmem_kunit.c`).
+#[no_mangle]
+pub unsafe extern "C" fn dpmem_kunit_lazy_transient(test: *mut bindings::kunit) {
+    use crate::lazy::{Lazy, LazyOwner};
+    use core::sync::atomic::Ordering;
+    // INVARIANT: KUnit passes the running test.
+    let t = Test(test);
+    let Ok(owner) = LazyOwner::new(FlakyInit::default(), 2, kernel::c_str!("kunit-flaky")) else {
+        kexpect!(t, false);
+        return;
+    };
+    let calls = &owner.initialiser().calls;
+    kexpect!(t, Lazy::ensure(&owner, 0) == Err(ENOMEM));
+    kexpect!(t, !owner.is_ready(0) && owner.failed() == 0);
+    kexpect!(t, Lazy::ensure(&owner, 0) == Err(ENOMEM));
+    kexpect!(t, calls[0].load(Ordering::SeqCst) == 2);
+    kexpect!(t, Lazy::ensure(&owner, 0) == Ok(()));
+    kexpect!(t, calls[0].load(Ordering::SeqCst) == 3);
+    kexpect!(t, owner.is_ready(0));
+    kexpect!(t, Lazy::ensure(&owner, 0) == Ok(()));
+    kexpect!(t, calls[0].load(Ordering::SeqCst) == 3);
+    kexpect!(t, Lazy::ensure(&owner, 1) == Err(EINVAL));
+    kexpect!(t, Lazy::ensure(&owner, 1) == Err(EINVAL));
+    kexpect!(t, calls[1].load(Ordering::SeqCst) == 1);
+    kexpect!(t, owner.failed() == 1);
+}
