@@ -12,12 +12,15 @@
 //! filesystem through reclaim; the worker does it instead, on its own
 //! `WQ_MEM_RECLAIM` queue, inside a [`NoIoScope`], while the fault sleeps.
 //!
-//! Each unit goes `Uninit -> Queued -> Ready | Failed` exactly once: the
-//! first caller queues it, every caller (the first included) waits for the
-//! outcome, so concurrent faults on one unit initialise it once. `Ready` is
-//! also kept in a lock-free flag, so the fault fast path takes no lock. A
-//! failed unit stays failed (its faults get the error) until the namespace
-//! is rebound.
+//! Each unit goes `Uninit -> Queued -> Ready | Failed`: the first caller
+//! queues it, every caller (the first included) waits for the outcome, so
+//! concurrent faults on one unit initialise it once. `Ready` is also kept
+//! in a lock-free flag, so the fault fast path takes no lock. A unit that
+//! failed for want of memory goes back to `Uninit`: its waiting callers
+//! get `ENOMEM` (a DAX fault retries on it), the next caller queues it
+//! again. Any other failure is final until the namespace is rebound (its
+//! faults get the error: `SIGBUS`). A signal ends a caller's wait with
+//! `ENOMEM`, so the fault is retried after the handler, or the task dies.
 
 #![forbid(unsafe_code)]
 
@@ -45,6 +48,12 @@ const UNINIT: u8 = 0;
 const QUEUED: u8 = 1;
 const READY: u8 = 2;
 const FAILED: u8 = 3;
+
+/// Whether an initialisation that failed with `e` may succeed if tried
+/// again later (memory may be freed meanwhile).
+fn is_transient(e: Error) -> bool {
+    e == ENOMEM || e == EAGAIN
+}
 
 enum Slot<U> {
     Empty,
@@ -129,6 +138,8 @@ impl<I: UnitInit> WorkItem for Lazy<I> {
             let mut s = this.slots.lock();
             let (slot, flag) = match r {
                 Ok(u) => (Slot::Ready(u), READY),
+                // Waiters get the error; the next caller queues it again.
+                Err(e) if is_transient(e) => (Slot::Failed(e), UNINIT),
                 Err(e) => (Slot::Failed(e), FAILED),
             };
             // Past `stopping` the unit is kept only to be undone: the fast
@@ -176,10 +187,19 @@ impl<I: UnitInit> Lazy<I> {
         if flag.load(Ordering::Relaxed) != UNINIT {
             return Ok(());
         }
-        let queue = s.queue.as_ref().ok_or(ENXIO)?;
+        if s.queue.is_none() {
+            return Err(ENXIO);
+        }
+        // A transient failure's outcome is forgotten: this attempt's
+        // waiters wait for the new one.
+        if let Some(slot) = s.units.get_mut(unit as usize) {
+            *slot = Slot::Empty;
+        }
         flag.store(QUEUED, Ordering::Relaxed);
-        // Already queued is fine: the running worker drains the ring.
-        let _ = queue.queue().enqueue(this.clone());
+        if let Some(queue) = s.queue.as_ref() {
+            // Already queued is fine: the running worker drains the ring.
+            let _ = queue.queue().enqueue(this.clone());
+        }
         s.push(unit);
         Ok(())
     }
@@ -191,7 +211,8 @@ impl<I: UnitInit> Lazy<I> {
     }
 
     /// Returns once `unit` is initialised, starting and waiting for it if
-    /// needed; its error if it failed, `ENXIO` if the set is shutting down.
+    /// needed; its error if it failed (`ENOMEM`: try again later), `ENXIO`
+    /// if the set is shutting down, `ENOMEM` if a signal ended the wait.
     #[inline]
     pub fn ensure(this: &Arc<Self>, unit: u64) -> Result {
         if this.is_ready(unit) {
@@ -210,7 +231,14 @@ impl<I: UnitInit> Lazy<I> {
                 _ if s.stopping => return Err(ENXIO),
                 Some(Slot::Ready(_)) => return Ok(()),
                 Some(Slot::Failed(e)) => return Err(*e),
-                Some(Slot::Empty) => this.changed.wait(&mut s),
+                Some(Slot::Empty) => {
+                    if this.changed.wait_interruptible(&mut s) {
+                        // A DAX fault returns VM_FAULT_OOM for this and is
+                        // retried once the signal is handled (or the task
+                        // is gone); the worker carries on regardless.
+                        return Err(ENOMEM);
+                    }
+                }
                 None => return Err(ERANGE),
             }
         }

@@ -12,7 +12,7 @@ use crate::abstractions::resource::MemClaim;
 use crate::format::layout::{Layout, Placement, CHUNK_SIZE, PAGE_SIZE};
 use crate::format::naming::DiskName;
 use crate::lazy::UnitInit;
-use core::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::time::Ktime;
@@ -36,11 +36,13 @@ pub struct StructPages {
 }
 
 /// Counts initialised units for the progress line: how many, and when that
-/// was last logged (ns, `ktime_get`; 0 = never).
+/// was last logged (ns, `ktime_get`; 0 = never); whether running out of
+/// memory was logged.
 #[derive(Default)]
 struct Progress {
     done: AtomicU64,
     logged_at: AtomicI64,
+    nomem_logged: AtomicBool,
 }
 
 impl StructPages {
@@ -111,6 +113,15 @@ impl UnitInit for StructPages {
         }
         let r = PageMap::new(self.claim.clone(), start, m.len, altmap, self.nid, route);
         match (&r, self.layout.placement) {
+            (Err(e), _) if *e == ENOMEM => {
+                // Tried again on the next access; said once per binding, as
+                // faults under memory pressure may try many times.
+                if !self.progress.nomem_logged.swap(true, Ordering::Relaxed) {
+                    pr_warn!(
+                        "{name}: out of memory for the struct pages of {start:#x}-{end:#x}; DAX faults there wait and try again\n"
+                    );
+                }
+            }
             (Err(e), _) => pr_err!(
                 "{name}: cannot create struct pages for {start:#x}-{end:#x}: error {}; DAX mappings there fail\n",
                 e.to_errno()
