@@ -88,6 +88,18 @@ fn info_block_poisoned(ns: &Namespace) -> bool {
     bb.count() > 0
 }
 
+/// `nvdimm_flush()` of the namespace's region; a failure is logged.
+fn flush_region(ns: &Namespace) {
+    if let Err(e) = ns.region().and_then(|r| r.flush()) {
+        ns_log!(
+            ns,
+            Err,
+            "cannot flush the region: error {}; recent writes may not be durable\n",
+            e.to_errno()
+        );
+    }
+}
+
 /// dpmem as an nd bus driver for IO and PMEM namespaces.
 pub struct DpmemDriver;
 
@@ -169,13 +181,25 @@ impl Driver for DpmemDriver {
     }
 
     fn remove(ns: &Namespace, data: Pin<KBox<Binding>>) {
+        let (disk, size, uuid) = (data.disk_name, data.resource.size, data.info.uuid);
+        // The disk goes first (no more writes), then, as nd_pmem_remove()
+        // does, the region is flushed: writes without FUA or PREFLUSH are
+        // durable on regions with flush hints or an asynchronous flush.
+        drop(data);
+        flush_region(ns);
         ns_log!(
             ns,
             Info,
             "released {} ({} MiB, uuid {})\n",
-            data.disk_name.as_str(),
-            data.resource.size >> 20,
-            Uuid(&data.info.uuid)
+            disk.as_str(),
+            size >> 20,
+            Uuid(&uuid)
         );
+    }
+
+    fn shutdown(ns: &Namespace, _data: &Binding) {
+        // As nd_pmem_shutdown(): what was written before reboot or power
+        // off is made durable.
+        flush_region(ns);
     }
 }

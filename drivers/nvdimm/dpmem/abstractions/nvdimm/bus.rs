@@ -73,6 +73,11 @@ pub trait Driver {
         let _ = ns;
         drop(data);
     }
+
+    /// Called at system shutdown (reboot, power off) while bound.
+    fn shutdown(ns: &Namespace, data: &Self::Data) {
+        let _ = (ns, data);
+    }
 }
 
 /// Bus trampolines: the only place C calls into a [`Driver`].
@@ -135,6 +140,24 @@ impl<T: Driver> Adapter<T> {
         // only place that takes it back (remove runs once per bind).
         let data = unsafe { <Pin<KBox<T::Data>> as ForeignOwnable>::from_foreign(ptr) };
         T::remove(ns, data);
+    }
+
+    /// # Safety
+    ///
+    /// Called by the nd bus at system shutdown, under the device lock, for
+    /// a device bound to us (`nvdimm_bus_shutdown` looks at `dev->driver`).
+    unsafe extern "C" fn shutdown(dev: *mut bindings::device) {
+        // SAFETY: `dev` is live and bound to us.
+        let ns = unsafe { Namespace::from_raw(dev) };
+        // SAFETY: as above; drvdata is ours while bound.
+        let ptr = unsafe { bindings::dpmem_dev_get_drvdata(dev) };
+        if ptr.is_null() {
+            return;
+        }
+        // SAFETY: our `Pin<KBox<T::Data>>` while bound; the device lock
+        // keeps `remove` from taking it back meanwhile. Only borrowed.
+        let data = unsafe { <Pin<KBox<T::Data>> as ForeignOwnable>::borrow(ptr) };
+        T::shutdown(ns, &data);
     }
 }
 
@@ -301,6 +324,7 @@ impl<T: Driver> Registration<T> {
                 as kernel::ffi::c_ulong;
             (*p).drv.probe = Some(Adapter::<T>::probe);
             (*p).drv.remove = Some(Adapter::<T>::remove);
+            (*p).drv.shutdown = Some(Adapter::<T>::shutdown);
         }
         // SAFETY: the struct is fully initialised and stays pinned until
         // `drop` unregisters it; the module and name outlive it.
