@@ -37,6 +37,25 @@ fn read_info_block(ns: &Namespace) -> Result<KBox<[u8; infoblock::BLOCK_SIZE]>> 
     Ok(block)
 }
 
+/// Whether `ns` holds a valid dpmem info block written for it, read without
+/// enabling the namespace (another driver may serve it, or none yet): what
+/// probe would bind. Only where it can be read: inside the namespace and,
+/// as nd_pmem would, not over known poison (a machine check is not
+/// recoverable on every CPU).
+fn formatted_for_dpmem(ns: &Namespace) -> bool {
+    let res = ns.resource();
+    if res.size < layout::INFO_RESERVE || info_block_poisoned(ns) {
+        return false;
+    }
+    let Ok(mut block) = KBox::new([0u8; infoblock::BLOCK_SIZE], GFP_KERNEL) else {
+        return false;
+    };
+    pmem::peek(res.start + INFO_OFFSET, &mut block[..]).is_ok()
+        && InfoBlock::decode(&block, res.start, res.size)
+            .and_then(|info| info.check_namespace_uuid(&ns.parent_uuid()))
+            .is_ok()
+}
+
 /// At load: holds every namespace with a dpmem info block that another
 /// driver serves (nd_pmem as a raw disk, when it loaded first, as it may at
 /// boot), so that once it is unbound no driver but dpmem is given it, and
@@ -44,25 +63,9 @@ fn read_info_block(ns: &Namespace) -> Result<KBox<[u8; infoblock::BLOCK_SIZE]>> 
 /// may be open or mounted.
 pub fn hold_formatted_elsewhere(drv: &DriverHandle) {
     drv.for_each_bound_elsewhere(|ns| {
-        if !matches!(drv.holder_of(ns), Holder::Nobody) {
-            // A btt, pfn or dax personality: not raw, not ours.
-            return;
-        }
-        // What probe would bind: a valid block written for this namespace.
-        // Read only where it can be: inside the namespace and, as nd_pmem
-        // would, not over known poison (a machine check is not recoverable
-        // on every CPU).
-        let res = ns.resource();
-        if res.size < layout::INFO_RESERVE || info_block_poisoned(ns) {
-            return;
-        }
-        let Ok(mut block) = KBox::new([0u8; infoblock::BLOCK_SIZE], GFP_KERNEL) else {
-            return;
-        };
-        if pmem::peek(res.start + INFO_OFFSET, &mut block[..]).is_err()
-            || InfoBlock::decode(&block, res.start, res.size)
-                .and_then(|info| info.check_namespace_uuid(&ns.parent_uuid()))
-                .is_err()
+        // A btt, pfn or dax personality is not raw, and not ours.
+        if !matches!(drv.holder_of(ns), Holder::Nobody)
+            || !formatted_for_dpmem(ns)
             || drv.hold(ns).is_err()
         {
             return;
@@ -166,6 +169,15 @@ impl Driver for DpmemDriver {
             l.overhead_ppm() % 10_000
         );
         Ok(binding)
+    }
+
+    fn added(drv: &DriverHandle, ns: &Namespace) {
+        // A namespace device is new after `ndctl enable-region` (or a new
+        // label): the claim of the one before it died with it. Held before
+        // the bus offers it to nd_pmem, which may have registered first.
+        if matches!(drv.holder_of(ns), Holder::Nobody) && formatted_for_dpmem(ns) {
+            let _ = drv.hold(ns);
+        }
     }
 
     fn format(drv: &DriverHandle, input: &[u8]) -> Result {

@@ -22,7 +22,7 @@ use kernel::types::{ForeignOwnable, Opaque};
 /// # Invariants
 ///
 /// Points to the registered `nd_device_driver` of a live [`Registration`].
-pub struct DriverHandle(*mut bindings::nd_device_driver);
+pub struct DriverHandle(pub(super) *mut bindings::nd_device_driver);
 
 impl DriverHandle {
     pub(super) fn as_driver(&self) -> *mut bindings::device_driver {
@@ -72,6 +72,12 @@ pub trait Driver {
     fn remove(ns: &Namespace, data: Pin<KBox<Self::Data>>) {
         let _ = ns;
         drop(data);
+    }
+
+    /// Called for each namespace added to the bus, under its device lock,
+    /// before any driver is offered it.
+    fn added(drv: &DriverHandle, ns: &Namespace) {
+        let _ = (drv, ns);
     }
 
     /// Called at system shutdown (reboot, power off) while bound.
@@ -231,10 +237,12 @@ struct IndexedAttr {
 
 /// The driver struct and its sysfs attribute tables, pinned together.
 #[repr(C)]
-struct RawDriver {
+pub(super) struct RawDriver {
     drv: bindings::nd_device_driver,
     /// What namespace claims name: see [`super::claim`].
     claim_holder: *mut bindings::device,
+    /// Tells [`Driver::added`] of namespaces as they are added to the bus.
+    pub(super) bus_events: bindings::notifier_block,
     format_attr: bindings::driver_attribute,
     attrs: [*mut bindings::attribute; 2],
     group: bindings::attribute_group,
@@ -344,6 +352,17 @@ impl<T: Driver> Registration<T> {
                 bindings::put_device(holder);
             }
         })?;
+        // SAFETY: the bus is set by the registration above; the notifier
+        // block is pinned with the driver and unregistered in `drop` before
+        // anything it points to goes. A namespace added between the two
+        // registrations is not seen by it (probe still claims it if dpmem
+        // binds it).
+        unsafe {
+            (*p).bus_events.notifier_call = Some(super::claim::bus_event::<T>);
+            if bindings::bus_register_notifier((*p).drv.drv.bus, &raw mut (*p).bus_events) != 0 {
+                (*p).bus_events.notifier_call = None;
+            }
+        }
         // INVARIANT: registered above, and `raw` is pinned.
         Ok(Self {
             raw,
@@ -355,6 +374,13 @@ impl<T: Driver> Registration<T> {
 impl<T: Driver> Drop for Registration<T> {
     fn drop(&mut self) {
         let p = self.raw.get();
+        // SAFETY: registered in `new` if the callback is set; afterwards no
+        // event reaches us (the notifier chain waits for running callbacks).
+        unsafe {
+            if (*p).bus_events.notifier_call.is_some() {
+                bindings::bus_unregister_notifier((*p).drv.drv.bus, &raw mut (*p).bus_events);
+            }
+        }
         // SAFETY: registered (type invariant); after this returns the bus
         // no longer calls into it, and every bound device was removed. The
         // bus pointer was set by registration and is not cleared by it.

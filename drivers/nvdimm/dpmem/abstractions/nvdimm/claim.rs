@@ -20,7 +20,8 @@
 //!
 //! C source: [`drivers/nvdimm/claim.c`](srctree/drivers/nvdimm/claim.c)
 
-use super::{DriverHandle, Namespace};
+use super::bus::RawDriver;
+use super::{Driver, DriverHandle, Namespace};
 use crate::abstractions::bindings;
 use kernel::prelude::*;
 use kernel::str::CStr;
@@ -180,4 +181,43 @@ pub(super) unsafe fn let_go_of_all(bus: *const bindings::bus_type, holder: *mut 
             Some(let_go_of_one),
         )
     };
+}
+
+/// The nd bus notifier of a [`Registration`] of `T`: hands each namespace
+/// added to the bus to [`Driver::added`] under its device lock. It runs in
+/// `device_add()` before the bus offers the device to any driver, so a
+/// claim taken there keeps every other driver's probe off it.
+///
+/// # Safety
+///
+/// Called by the bus notifier chain with the `bus_events` block of a
+/// registered [`RawDriver`] and, for `BUS_NOTIFY_*` events, the device.
+pub(super) unsafe extern "C" fn bus_event<T: Driver>(
+    nb: *mut bindings::notifier_block,
+    action: kernel::ffi::c_ulong,
+    data: *mut kernel::ffi::c_void,
+) -> kernel::ffi::c_int {
+    let dev = data.cast::<bindings::device>();
+    if action != bindings::bus_notifier_event_BUS_NOTIFY_ADD_DEVICE as kernel::ffi::c_ulong
+        || dev.is_null()
+    {
+        return bindings::NOTIFY_DONE as kernel::ffi::c_int;
+    }
+    // SAFETY: the device being added is live; the type check only reads it.
+    if !unsafe { Namespace::is_namespace(dev) } {
+        return bindings::NOTIFY_DONE as kernel::ffi::c_int;
+    }
+    // SAFETY: `nb` is the `bus_events` field of a registered, pinned
+    // `RawDriver`, whose first field is the driver.
+    let raw = unsafe { kernel::container_of!(nb, RawDriver, bus_events) };
+    // INVARIANT: the driver of a live registration (see above).
+    let drv = DriverHandle(raw.cast_mut().cast());
+    // SAFETY: a live namespace, locked for the call as `Namespace`
+    // references require; nothing else holds its lock in `device_add()`.
+    unsafe {
+        bindings::dpmem_device_lock(dev);
+        T::added(&drv, Namespace::from_raw(dev));
+        bindings::dpmem_device_unlock(dev);
+    }
+    bindings::NOTIFY_DONE as kernel::ffi::c_int
 }
