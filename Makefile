@@ -31,7 +31,7 @@ all: module
 help:
 	@echo "make demo        boot a guest with an emulated NVDIMM and show dpmem on it"
 	@echo "make check       run every test suite (host, kunit, guest)"
-	@echo "make check-debug kunit + DAX, lazy-init and reliability guest tests on the debug kernel"
+	@echo "make check-debug kunit + DAX, lazy-init, reliability and claim guest tests on the debug kernel"
 	@echo "                 (lockdep, KASAN, kmemleak; builds it the first time)"
 	@echo "make bench       I/O and DAX throughput and latency: dpmem vs nd_pmem, ratios"
 	@echo "                 (ROUNDS=5 RUNTIME=3 by default; ROWS=globs picks rows; ICOUNT=1 runs the"

@@ -40,6 +40,7 @@ void nvdimm_badblocks_populate(struct nd_region *nd_region,
 void nvdimm_check_and_set_ro(struct gendisk *disk);
 long nvdimm_clear_poison(struct device *dev, phys_addr_t phys,
 			 unsigned int len);
+void nd_synchronize(void);
 void nvdimm_bus_lock(struct device *dev);
 void nvdimm_bus_unlock(struct device *dev);
 bool nvdimm_namespace_locked(struct nd_namespace_common *ndns);
@@ -88,6 +89,7 @@ struct device *dpmem_bus_find_device_by_name(const struct device_driver *drv,
 					     const char *name);
 bool dpmem_is_namespace(const struct device *dev);
 struct device *dpmem_claim_holder_alloc(const char *name);
+bool dpmem_fatal_signal_pending(void);
 void *dpmem_bvec_virt(struct page *page, unsigned long offset);
 int dpmem_dev_to_node(struct device *dev);
 void dpmem_sysfs_notify_badblocks(struct gendisk *disk);

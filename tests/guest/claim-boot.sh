@@ -34,6 +34,20 @@ check_eq "... dpmem has it" "$(ns_driver $ns)" dpmem
 check_eq "data intact" \
 	"$(dd if=/dev/dpmem0 bs=1M skip=100 count=1 iflag=direct 2>/dev/null | sha256sum)" "$want"
 
+# A damaged dpmem info block (nd_pmem first again) is still dpmem's: held,
+# so its data is not handed out raw once nd_pmem lets go of it.
+check "rmmod dpmem" rmmod dpmem
+check "nd_pmem binds it raw" sh -c "echo $ns >/sys/bus/nd/drivers/nd_pmem/bind"
+dd if=/dev/pmem0 of=/tmp/blk bs=4096 skip=1 count=1 2>/dev/null
+printf '\377' | dd of=/tmp/blk bs=1 seek=256 conv=notrunc 2>/dev/null
+dd if=/tmp/blk of=/dev/pmem0 bs=4096 seek=1 conv=fsync 2>/dev/null
+check "modprobe dpmem" modprobe dpmem
+check_eq "... a damaged dpmem block is held too" "$(cat $nsdir/holder)" dpmem
+check "ndctl disable-namespace" ndctl disable-namespace $ns
+check_fails "dpmem refuses the damaged block" sh -c "echo $ns >/sys/bus/nd/drivers/dpmem/bind"
+check_fails "... and nd_pmem cannot take it" sh -c "echo $ns >/sys/bus/nd/drivers/nd_pmem/bind"
+check_eq "... still held" "$(cat $nsdir/holder)" dpmem
+
 # A raw namespace without a dpmem info block stays nd_pmem's, unheld.
 check "ndctl create-namespace -m raw gives it back" ndctl create-namespace -f -e $ns -m raw
 check_eq "... nd_pmem has it" "$(ns_driver $ns)" nd_pmem

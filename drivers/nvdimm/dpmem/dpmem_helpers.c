@@ -14,6 +14,7 @@
 #include <linux/uuid.h>
 #include <linux/workqueue.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 #include <linux/badblocks.h>
@@ -124,6 +125,11 @@ struct device *dpmem_claim_holder_alloc(const char *name)
 		return NULL;
 	}
 	return dev;
+}
+
+bool dpmem_fatal_signal_pending(void)
+{
+	return fatal_signal_pending(current);
 }
 
 /*

@@ -11,7 +11,7 @@ use crate::abstractions::pmem;
 use crate::abstractions::sysfs::SysfsOut;
 use crate::attach::{self, Binding};
 use crate::attrs::{self, Attr};
-use crate::format::infoblock::{self, DecodeError, InfoBlock};
+use crate::format::infoblock::{self, DecodeError, Foreign, InfoBlock};
 use crate::format::layout::{self, INFO_OFFSET};
 use crate::format::naming;
 use crate::format::uuid::Uuid;
@@ -37,23 +37,33 @@ fn read_info_block(ns: &Namespace) -> Result<KBox<[u8; infoblock::BLOCK_SIZE]>> 
     Ok(block)
 }
 
-/// Whether `ns` holds a valid dpmem info block written for it, read without
-/// enabling the namespace (another driver may serve it, or none yet): what
-/// probe would bind. Only where it can be read: inside the namespace and,
-/// as nd_pmem would, not over known poison (a machine check is not
-/// recoverable on every CPU).
+/// Whether `ns` holds a dpmem info block that is not another namespace's,
+/// read without enabling the namespace (another driver may serve it, or
+/// none yet): what probe keeps held, valid or not (a damaged or newer
+/// block still guards dpmem's data). Only where the media may be read:
+/// DIMMs unlocked, inside the namespace and, as nd_pmem would, not over
+/// known poison (a machine check is not recoverable on every CPU).
 fn formatted_for_dpmem(ns: &Namespace) -> bool {
     let res = ns.resource();
-    if res.size < layout::INFO_RESERVE || info_block_poisoned(ns) {
+    if res.size < layout::INFO_RESERVE || ns.checks_when_held().is_err() || info_block_poisoned(ns)
+    {
         return false;
     }
     let Ok(mut block) = KBox::new([0u8; infoblock::BLOCK_SIZE], GFP_KERNEL) else {
         return false;
     };
-    pmem::peek(res.start + INFO_OFFSET, &mut block[..]).is_ok()
-        && InfoBlock::decode(&block, res.start, res.size)
-            .and_then(|info| info.check_namespace_uuid(&ns.parent_uuid()))
-            .is_ok()
+    if pmem::peek(res.start + INFO_OFFSET, &mut block[..]).is_err() {
+        ns_log!(ns, Warning, "cannot read the info block; not held\n");
+        return false;
+    }
+    let mut sig = [0u8; 16];
+    sig.copy_from_slice(&block[..16]);
+    infoblock::identify_info(&sig) == Foreign::Dpmem
+        && !matches!(
+            InfoBlock::decode(&block, res.start, res.size)
+                .and_then(|info| info.check_namespace_uuid(&ns.parent_uuid())),
+            Err(DecodeError::Recreated { .. })
+        )
 }
 
 /// At load: holds every namespace with a dpmem info block that another
@@ -175,7 +185,9 @@ impl Driver for DpmemDriver {
         // A namespace device is new after `ndctl enable-region` (or a new
         // label): the claim of the one before it died with it. Held before
         // the bus offers it to nd_pmem, which may have registered first.
-        if matches!(drv.holder_of(ns), Holder::Nobody) && formatted_for_dpmem(ns) {
+        // The size is looked at before any lock is taken: seed namespaces
+        // (size 0) may be added with the bus lock held.
+        if formatted_for_dpmem(ns) && matches!(drv.holder_of(ns), Holder::Nobody) {
             let _ = drv.hold(ns);
         }
     }
@@ -194,9 +206,10 @@ impl Driver for DpmemDriver {
 
     fn remove(ns: &Namespace, data: Pin<KBox<Binding>>) {
         let (disk, size, uuid) = (data.disk_name, data.resource.size, data.info.uuid);
-        // The disk goes first (no more writes), then, as nd_pmem_remove()
-        // does, the region is flushed: writes without FUA or PREFLUSH are
-        // durable on regions with flush hints or an asynchronous flush.
+        // The disk goes first (no more writes), then the region is flushed
+        // (nd_pmem_remove() flushes too, before its disk's devres teardown):
+        // writes without FUA or PREFLUSH become durable on regions with
+        // flush hints or an asynchronous flush.
         drop(data);
         flush_region(ns);
         ns_log!(

@@ -19,13 +19,15 @@
 //! failed for want of memory goes back to `Uninit`: its waiting callers
 //! get `ENOMEM` (a DAX fault retries on it), the next caller queues it
 //! again. Any other failure is final until the namespace is rebound (its
-//! faults get the error: `SIGBUS`). A signal ends a caller's wait with
-//! `ENOMEM`, so the fault is retried after the handler, or the task dies.
+//! faults get the error: `SIGBUS`). A fatal signal ends a caller's wait
+//! (`EINTR`), as a `TASK_KILLABLE` wait would, until another signal is
+//! pending: then it waits on uninterruptibly.
 
 #![forbid(unsafe_code)]
 
 use crate::abstractions::params;
 use crate::abstractions::sched_mm::NoIoScope;
+use crate::abstractions::signal::fatal_signal_pending;
 use crate::abstractions::workqueue::OwnedQueue;
 use core::sync::atomic::{AtomicU8, Ordering};
 use kernel::alloc::KVVec;
@@ -50,9 +52,10 @@ const READY: u8 = 2;
 const FAILED: u8 = 3;
 
 /// Whether an initialisation that failed with `e` may succeed if tried
-/// again later (memory may be freed meanwhile).
+/// again later (memory may be freed meanwhile). Only `ENOMEM`: it is the
+/// error a DAX fault retries on (`VM_FAULT_OOM`); any other is `SIGBUS`.
 fn is_transient(e: Error) -> bool {
-    e == ENOMEM || e == EAGAIN
+    e == ENOMEM
 }
 
 enum Slot<U> {
@@ -212,7 +215,7 @@ impl<I: UnitInit> Lazy<I> {
 
     /// Returns once `unit` is initialised, starting and waiting for it if
     /// needed; its error if it failed (`ENOMEM`: try again later), `ENXIO`
-    /// if the set is shutting down, `ENOMEM` if a signal ended the wait.
+    /// if the set is shutting down, `EINTR` if the task is being killed.
     #[inline]
     pub fn ensure(this: &Arc<Self>, unit: u64) -> Result {
         if this.is_ready(unit) {
@@ -226,19 +229,26 @@ impl<I: UnitInit> Lazy<I> {
     fn wait_ready(this: &Arc<Self>, unit: u64) -> Result {
         let mut s = this.slots.lock();
         Self::queue_locked(this, &mut s, unit)?;
+        let mut killable = true;
         loop {
             match s.units.get(unit as usize) {
                 _ if s.stopping => return Err(ENXIO),
                 Some(Slot::Ready(_)) => return Ok(()),
                 Some(Slot::Failed(e)) => return Err(*e),
-                Some(Slot::Empty) => {
+                Some(Slot::Empty) if killable => {
                     if this.changed.wait_interruptible(&mut s) {
-                        // A DAX fault returns VM_FAULT_OOM for this and is
-                        // retried once the signal is handled (or the task
-                        // is gone); the worker carries on regardless.
-                        return Err(ENOMEM);
+                        if fatal_signal_pending() {
+                            // The task is being killed: nothing will see
+                            // the error; the worker carries on.
+                            return Err(EINTR);
+                        }
+                        // Another signal stays pending until the fault
+                        // returns, and would end every interruptible sleep
+                        // at once: wait on without it.
+                        killable = false;
                     }
                 }
+                Some(Slot::Empty) => this.changed.wait(&mut s),
                 None => return Err(ERANGE),
             }
         }

@@ -12,7 +12,8 @@
 //! - [`memremap`]: ZONE_DEVICE page maps with struct pages on the device;
 //! - [`resource`]: claims on physical address space;
 //! - [`pmem`]: the mapping of pmem and its copy routines;
-//! - [`workqueue`], [`sched_mm`]: owned workqueues, allocation scopes;
+//! - [`workqueue`], [`sched_mm`], [`signal`]: owned workqueues, allocation
+//!   scopes, fatal signals;
 //! - [`sysfs`], [`params`], [`uuid`]: attributes, module parameters, uuids;
 //! - [`errno`]: error codes the kernel crate does not name;
 //! - [`bindings`]: what bindgen makes of `include/dpmem.h`.
@@ -27,6 +28,7 @@ pub mod params;
 pub mod pmem;
 pub mod resource;
 pub mod sched_mm;
+pub mod signal;
 pub mod sysfs;
 pub mod uuid;
 pub mod workqueue;

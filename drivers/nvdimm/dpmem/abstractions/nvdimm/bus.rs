@@ -74,8 +74,9 @@ pub trait Driver {
         drop(data);
     }
 
-    /// Called for each namespace added to the bus, under its device lock,
-    /// before any driver is offered it.
+    /// Called for each namespace added to the bus, before any driver is
+    /// offered it (so nothing binds it meanwhile; its device lock is not
+    /// held, see [`super::claim`]).
     fn added(drv: &DriverHandle, ns: &Namespace) {
         let _ = (drv, ns);
     }
@@ -361,7 +362,11 @@ impl<T: Driver> Registration<T> {
             (*p).bus_events.notifier_call = Some(super::claim::bus_event::<T>);
             if bindings::bus_register_notifier((*p).drv.drv.bus, &raw mut (*p).bus_events) != 0 {
                 (*p).bus_events.notifier_call = None;
+                pr_warn!("cannot watch the nd bus: namespaces added later are not claimed\n");
             }
+            // Namespaces being added right now (asynchronously) are on the
+            // bus once this returns: what the caller looks at next.
+            bindings::nd_synchronize();
         }
         // INVARIANT: registered above, and `raw` is pinned.
         Ok(Self {

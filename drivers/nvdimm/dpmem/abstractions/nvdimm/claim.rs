@@ -136,30 +136,6 @@ unsafe fn release_if_ours(dev: *mut bindings::device, holder: *mut bindings::dev
     }
 }
 
-/// `bus_for_each_dev` callback of [`let_go_of_all`]: `data` is the holder.
-///
-/// # Safety
-///
-/// Called by `bus_for_each_dev` with a live device of the nd bus.
-unsafe extern "C" fn let_go_of_one(
-    dev: *mut bindings::device,
-    data: *mut kernel::ffi::c_void,
-) -> kernel::ffi::c_int {
-    // SAFETY: `dev` is live during the callback (the iterator holds a
-    // reference); the type check only reads it.
-    if !unsafe { Namespace::is_namespace(dev) } {
-        return 0;
-    }
-    // SAFETY: a live namespace, locked around the release as the contract
-    // of `release_if_ours` asks (the iterator holds no device lock).
-    unsafe {
-        bindings::dpmem_device_lock(dev);
-        release_if_ours(dev, data.cast());
-        bindings::dpmem_device_unlock(dev);
-    }
-    0
-}
-
 /// Lets go of every namespace claim on `bus` that `holder` holds.
 ///
 /// # Safety
@@ -171,22 +147,23 @@ pub(super) unsafe fn let_go_of_all(bus: *const bindings::bus_type, holder: *mut 
         // Registration failed before the bus was set: nothing was probed.
         return;
     }
-    // SAFETY: the bus is registered while nvdimm's core module is loaded,
-    // which ours depends on; the callback matches the iterator's contract.
-    unsafe {
-        bindings::bus_for_each_dev(
-            bus,
-            core::ptr::null_mut(),
-            holder.cast(),
-            Some(let_go_of_one),
-        )
+    let mut release = |dev| {
+        // SAFETY: a live namespace under its device lock (the walker's
+        // promise), as `release_if_ours` asks.
+        unsafe { release_if_ours(dev, holder) }
     };
+    // SAFETY: `bus` is the nd bus (contract).
+    unsafe { super::devices::for_each_namespace_locked(bus, &mut release) };
 }
 
 /// The nd bus notifier of a [`Registration`] of `T`: hands each namespace
-/// added to the bus to [`Driver::added`] under its device lock. It runs in
-/// `device_add()` before the bus offers the device to any driver, so a
-/// claim taken there keeps every other driver's probe off it.
+/// added to the bus to [`Driver::added`]. It runs in `device_add()` before
+/// the bus offers the device to any driver, so a claim taken there keeps
+/// every other driver's probe off it. The namespace's device lock is not
+/// taken: the notifier chain's rwsem is held here, and the driver core
+/// takes device locks first and that rwsem second (bind notifications),
+/// so taking one here would invert the order; no driver can bind a
+/// device that is still being added, which is what the lock would give.
 ///
 /// # Safety
 ///
@@ -212,12 +189,8 @@ pub(super) unsafe extern "C" fn bus_event<T: Driver>(
     let raw = unsafe { kernel::container_of!(nb, RawDriver, bus_events) };
     // INVARIANT: the driver of a live registration (see above).
     let drv = DriverHandle(raw.cast_mut().cast());
-    // SAFETY: a live namespace, locked for the call as `Namespace`
-    // references require; nothing else holds its lock in `device_add()`.
-    unsafe {
-        bindings::dpmem_device_lock(dev);
-        T::added(&drv, Namespace::from_raw(dev));
-        bindings::dpmem_device_unlock(dev);
-    }
+    // SAFETY: a live namespace, not yet offered to any driver (see above),
+    // for the call.
+    T::added(&drv, unsafe { Namespace::from_raw(dev) });
     bindings::NOTIFY_DONE as kernel::ffi::c_int
 }

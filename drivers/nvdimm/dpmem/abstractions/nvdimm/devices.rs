@@ -40,36 +40,55 @@ impl DriverHandle {
     /// driver is bound to, under the namespace's device lock (so it stays
     /// bound to that driver during the call).
     pub fn for_each_bound_elsewhere(&self, mut f: impl FnMut(&Namespace)) {
-        let mut visit = BoundElsewhere {
-            ours: self.as_driver(),
-            f: &mut f,
+        let ours = self.as_driver();
+        // SAFETY: the driver is registered, so its bus is set.
+        let bus = unsafe { (*ours).bus };
+        let mut visit = |dev: *mut bindings::device| {
+            // SAFETY: a live namespace under its device lock (the walker's
+            // promise), so it stays bound to its driver for the call.
+            unsafe {
+                let drv = (*dev).driver;
+                if !drv.is_null() && drv != ours {
+                    f(Namespace::from_raw(dev));
+                }
+            }
         };
-        // SAFETY: the driver is registered, so its bus is set; the callback
-        // matches the iterator's contract and `visit` outlives the call.
-        unsafe {
-            bindings::bus_for_each_dev(
-                (*self.as_driver()).bus,
-                core::ptr::null_mut(),
-                core::ptr::from_mut(&mut visit).cast(),
-                Some(visit_bound_elsewhere),
-            )
-        };
+        // SAFETY: the nd bus, registered while libnvdimm is loaded.
+        unsafe { for_each_namespace_locked(bus, &mut visit) };
     }
 }
 
-/// What [`DriverHandle::for_each_bound_elsewhere`] passes its callback.
-struct BoundElsewhere<'a> {
-    ours: *mut bindings::device_driver,
-    f: &'a mut dyn FnMut(&Namespace),
-}
-
-/// `bus_for_each_dev` callback of [`DriverHandle::for_each_bound_elsewhere`].
+/// Calls `f` with every IO or PMEM namespace device on `bus`, each live and
+/// under its device lock for the call (the bus iterator holds a reference;
+/// no other lock is held).
 ///
 /// # Safety
 ///
-/// Called by `bus_for_each_dev` with a live device of the nd bus and the
-/// `BoundElsewhere` passed to it.
-unsafe extern "C" fn visit_bound_elsewhere(
+/// `bus` is the nd bus, registered for the call.
+pub(super) unsafe fn for_each_namespace_locked(
+    bus: *const bindings::bus_type,
+    f: &mut dyn FnMut(*mut bindings::device),
+) {
+    let mut f = f;
+    // SAFETY: per the contract; `f` outlives the call, and the callback
+    // matches the iterator's contract.
+    unsafe {
+        bindings::bus_for_each_dev(
+            bus,
+            core::ptr::null_mut(),
+            core::ptr::from_mut(&mut f).cast(),
+            Some(visit_namespace),
+        )
+    };
+}
+
+/// `bus_for_each_dev` callback of [`for_each_namespace_locked`].
+///
+/// # Safety
+///
+/// Called by `bus_for_each_dev` with a live device and the
+/// `&mut &mut dyn FnMut` passed to it.
+unsafe extern "C" fn visit_namespace(
     dev: *mut bindings::device,
     data: *mut kernel::ffi::c_void,
 ) -> kernel::ffi::c_int {
@@ -77,18 +96,12 @@ unsafe extern "C" fn visit_bound_elsewhere(
     if !unsafe { Namespace::is_namespace(dev) } {
         return 0;
     }
-    // SAFETY: `data` is the caller's `BoundElsewhere` (contract).
-    let visit = unsafe { &mut *data.cast::<BoundElsewhere<'_>>() };
-    // SAFETY: a live namespace; under its device lock its driver cannot
-    // change, so the namespace view given to `f` is one of a namespace
-    // bound elsewhere for the whole call.
-    unsafe {
-        bindings::dpmem_device_lock(dev);
-        let drv = (*dev).driver;
-        if !drv.is_null() && drv != visit.ours {
-            (visit.f)(Namespace::from_raw(dev));
-        }
-        bindings::dpmem_device_unlock(dev);
-    }
+    // SAFETY: `data` is the walker's `&mut dyn FnMut` (contract).
+    let f = unsafe { &mut *data.cast::<&mut dyn FnMut(*mut bindings::device)>() };
+    // SAFETY: a live namespace, locked for the call as promised.
+    unsafe { bindings::dpmem_device_lock(dev) };
+    f(dev);
+    // SAFETY: locked above.
+    unsafe { bindings::dpmem_device_unlock(dev) };
     0
 }
