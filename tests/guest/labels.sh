@@ -7,6 +7,7 @@
 # nd_pfn_validate() refuses a parent uuid mismatch). The old namespace is
 # deleted the way that leaves its info block in place (size 0 through
 # sysfs, as ndctl does when its zeroing step cannot bind the namespace).
+# nd_pmem (fsdax) is checked the same way in the same guest.
 . ./lib.sh
 
 ndctl disable-region all >/dev/null
@@ -42,5 +43,24 @@ check "... and says why" klog_has "dpmem $new: namespace uuid is .*, the info bl
 check_fails "... no dpmem disk shows the old data" test -b /dev/dpmem0
 check "ndctl enable-namespace gives it to nd_pmem" ndctl enable-namespace $new
 check_eq "... raw" "$(ns_driver $new)" nd_pmem
+
+# nd_pmem in the same guest: an fsdax namespace recreated in place keeps
+# its pfn info block, which nd_pfn_validate() refuses for the new uuid, so
+# nd_pmem serves the new namespace raw, not as the old fsdax device.
+check "ndctl destroy-namespace" ndctl destroy-namespace -f $new
+check "create a labelled fsdax namespace" ndctl create-namespace -r region0 -s 512M -m fsdax -M dev
+fs=$(namespace_of_size 536870912)
+check_eq "... fsdax (sysfs calls it memory)" "$(cat /sys/bus/nd/devices/$fs/mode)" memory
+pfn=$(cat /sys/bus/nd/devices/$fs/holder)
+check "... held by a pfn device" sh -c "echo $pfn | grep -q '^pfn'"
+echo $pfn >/sys/bus/nd/drivers/nd_pmem/unbind
+check "detach the pfn device (its info block stays)" sh -c "echo >/sys/bus/nd/devices/$pfn/namespace"
+check "delete the namespace (size 0)" sh -c "echo 0 >/sys/bus/nd/devices/$fs/size"
+check "create a new raw one at the same place and size" ndctl create-namespace -r region0 -s 512M -m raw
+new2=$(namespace_of_size 536870912)
+check_eq "... nd_pmem serves it raw, not as the old fsdax device" "$(cat /sys/bus/nd/devices/$new2/mode)" raw
+blk=/dev/$(ls /sys/bus/nd/devices/$new2/block)
+check "... whose pfn info block is still there" sh -c \
+	"dd if=$blk bs=4096 skip=1 count=1 2>/dev/null | head -c 15 | grep -q NVDIMM_PFN_INFO"
 check_fails "no WARN or BUG" klog_has "WARNING:|BUG:|Oops"
 done_testing
