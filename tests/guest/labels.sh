@@ -62,5 +62,40 @@ check_eq "... nd_pmem serves it raw, not as the old fsdax device" "$(cat /sys/bu
 blk=/dev/$(ls /sys/bus/nd/devices/$new2/block)
 check "... whose pfn info block is still there" sh -c \
 	"dd if=$blk bs=4096 skip=1 count=1 2>/dev/null | head -c 15 | grep -q NVDIMM_PFN_INFO"
+check_fails "no WARN or BUG so far" klog_has "WARNING:|BUG:|Oops"
+
+# A refused namespace must not count as bound (#18 item 7): libnvdimm's
+# nvdimm_bus_probe() treats -EOPNOTSUPP from probe like success and creates
+# the region's next seed namespace. The seed is configured through sysfs
+# (as ndctl create-namespace does) over a dpmem info block from a newer
+# major version, then offered to dpmem.
+check "ndctl destroy-namespace all" ndctl destroy-namespace -f all
+check "create a labelled 256 MiB namespace" ndctl create-namespace -r region0 -s 256M -m raw
+old=$(namespace_of_size 268435456)
+check "ndctl disable-namespace" ndctl disable-namespace $old
+check "format it for dpmem" dpmem_format $old
+# Hand it back to nd_pmem raw the way ndctl does (force_raw), to reach the
+# info block.
+echo $old >/sys/bus/nd/drivers/dpmem/unbind
+echo 1 >/sys/bus/nd/devices/$old/force_raw
+echo $old >/sys/bus/nd/drivers/dpmem/bind 2>/dev/null
+check "nd_pmem serves it raw" sh -c "echo $old >/sys/bus/nd/drivers/nd_pmem/bind"
+echo 0 >/sys/bus/nd/devices/$old/force_raw
+check "make its info block major version 2" \
+	./daxtool ib-set /dev/$(ls /sys/bus/nd/devices/$old/block) 0x10 2 2
+echo $old >/sys/bus/nd/drivers/nd_pmem/unbind
+check "delete it (size 0), the block stays" sh -c "echo 0 >/sys/bus/nd/devices/$old/size"
+seed=$(cat /sys/bus/nd/devices/region0/namespace_seed)
+check "configure the seed $seed at the same place" sh -c \
+	"cat /proc/sys/kernel/random/uuid >/sys/bus/nd/devices/$seed/uuid &&
+	 echo 268435456 >/sys/bus/nd/devices/$seed/size"
+dmesg -c >/dev/null
+err=$( (echo $seed >/sys/bus/nd/drivers/dpmem/bind) 2>&1)
+check_fails "dpmem refuses the newer info block" test -z "$err"
+check "... and says why" klog_has "dpmem $seed: info block version 2.0 is not supported"
+check_fails "... with an errno that means refused (not EOPNOTSUPP)" \
+	sh -c "echo '$err' | grep -q 'not supported'"
+check_eq "... and the region's seed did not advance" \
+	"$(cat /sys/bus/nd/devices/region0/namespace_seed)" "$seed"
 check_fails "no WARN or BUG" klog_has "WARNING:|BUG:|Oops"
 done_testing

@@ -46,6 +46,11 @@
  *                                    "ACK SEED INDEX" once each is durable
  *   daxtool jcheck PATH SEED LAST    every record 0..LAST of SEED is intact;
  *                                    names the first one that is not
+ *   daxtool ib-set DEV FIELD SIZE VALUE
+ *                                    on the raw namespace DEV, set the dpmem
+ *                                    info block's SIZE-byte field at FIELD
+ *                                    (offset in the block) to VALUE and
+ *                                    reseal its checksum (a crafted block)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -515,6 +520,46 @@ static int cmd_jcheck(const char *path, uint64_t seed, uint64_t last)
 	return 0;
 }
 
+#define IB_OFFSET 4096
+#define IB_SIZE 4096
+#define IB_CSUM 4088
+
+/* The info block's Fletcher-64 over 32-bit words, checksum field zero. */
+static uint64_t ib_checksum(const unsigned char *b)
+{
+	uint64_t lo = 0, hi = 0;
+	uint32_t w;
+
+	for (size_t i = 0; i < IB_SIZE; i += 4) {
+		memcpy(&w, b + i, 4);
+		lo = (lo + w) & 0xffffffff;
+		hi += lo;
+	}
+	return (hi << 32) | lo;
+}
+
+static int cmd_ib_set(const char *dev, size_t field, size_t size, uint64_t value)
+{
+	unsigned char b[IB_SIZE];
+	uint64_t sum;
+	int fd = open(dev, O_RDWR | O_SYNC);
+
+	if (fd < 0)
+		return fail("open", dev);
+	if (size < 1 || size > 8 || field + size > IB_CSUM)
+		return fail("field outside the info block", dev);
+	if (pread(fd, b, IB_SIZE, IB_OFFSET) != IB_SIZE)
+		return fail("read", dev);
+	memcpy(b + field, &value, size); /* little endian */
+	memset(b + IB_CSUM, 0, 8);
+	sum = ib_checksum(b);
+	memcpy(b + IB_CSUM, &sum, 8);
+	if (pwrite(fd, b, IB_SIZE, IB_OFFSET) != IB_SIZE || fsync(fd))
+		return fail("write", dev);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -545,6 +590,9 @@ int main(int argc, char **argv)
 		return cmd_journal(argv[2], strtoull(argv[3], 0, 0), strtoull(argv[4], 0, 0));
 	if (!strcmp(c, "jcheck") && argc == 5)
 		return cmd_jcheck(argv[2], strtoull(argv[3], 0, 0), strtoull(argv[4], 0, 0));
+	if (!strcmp(c, "ib-set") && argc == 6)
+		return cmd_ib_set(argv[2], strtoull(argv[3], 0, 0), strtoull(argv[4], 0, 0),
+				  strtoull(argv[5], 0, 0));
 	if (!strcmp(c, "pmd") && argc == 4)
 		return cmd_pmd(argv[2], strtoull(argv[3], 0, 0));
 	fprintf(stderr, "usage: see the comment at the top of daxtool.c\n");
