@@ -15,6 +15,7 @@
 #include <linux/bio.h>
 #include <linux/blkdev.h>
 #include <linux/dax.h>
+#include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
@@ -103,6 +104,7 @@ struct workqueue_struct *dpmem_alloc_unbound_wq(int max_active);
 #define DPMEM_PLACEMENT_SECTIONED 1
 unsigned int dpmem_param_teardown_threads(void);
 int dpmem_param_default_placement(void);
+unsigned int dpmem_param_lazy_init_delay_ms(void);
 void dpmem_sysfs_attr_init(struct attribute *attr);
 unsigned int dpmem_memalloc_noio_save(void);
 void dpmem_memalloc_noio_restore(unsigned int flags);

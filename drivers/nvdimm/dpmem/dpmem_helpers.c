@@ -298,3 +298,13 @@ int dpmem_param_default_placement(void)
 {
 	return READ_ONCE(default_placement);
 }
+
+static unsigned int lazy_init_delay_ms;
+module_param(lazy_init_delay_ms, uint, 0644);
+MODULE_PARM_DESC(lazy_init_delay_ms,
+		 "Testing: sleep this long (ms, at most 60000) before creating each unit's struct pages, so DAX faults wait meanwhile (default 0)");
+
+unsigned int dpmem_param_lazy_init_delay_ms(void)
+{
+	return min(READ_ONCE(lazy_init_delay_ms), 60000U);
+}

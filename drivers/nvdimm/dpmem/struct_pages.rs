@@ -7,7 +7,9 @@
 #![forbid(unsafe_code)]
 
 use crate::abstractions::dax::FailureTarget;
+use crate::abstractions::delay;
 use crate::abstractions::memremap::{Altmap, FailureRoute, PageMap};
+use crate::abstractions::params;
 use crate::abstractions::resource::MemClaim;
 use crate::format::layout::{Layout, Placement, CHUNK_SIZE, PAGE_SIZE};
 use crate::format::naming::DiskName;
@@ -92,6 +94,11 @@ impl UnitInit for StructPages {
 
     fn init(&self, unit: u64) -> Result<Pin<KBox<PageMap>>> {
         let m = self.layout.unit_map(unit).ok_or(ERANGE)?;
+        // Tests hold a DAX fault waiting here (0 outside tests).
+        let delay = params::lazy_init_delay_ms();
+        if delay > 0 {
+            delay::msleep(delay);
+        }
         let t0 = Ktime::ktime_get();
         let route = FailureRoute {
             target: self.target.clone(),

@@ -46,6 +46,15 @@
  *                                    "ACK SEED INDEX" once each is durable
  *   daxtool jcheck PATH SEED LAST    every record 0..LAST of SEED is intact;
  *                                    names the first one that is not
+ *   daxtool hold FILE SECONDS        map FILE shared, read its first 8 bytes
+ *                                    (a fault), sleep SECONDS with the
+ *                                    mapping, read them again: exit 0 and
+ *                                    print "same" if they did not change
+ *                                    (SIGBUS ends it if the mapping was
+ *                                    revoked meanwhile)
+ *   daxtool sysfs-wait FILE MS       read the sysfs FILE, then wait up to MS
+ *                                    ms for sysfs_notify() on it; fails on
+ *                                    timeout
  *   daxtool ib-set DEV FIELD SIZE VALUE
  *                                    on the raw namespace DEV, set the dpmem
  *                                    info block's SIZE-byte field at FIELD
@@ -54,6 +63,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <time.h>
 #include <fcntl.h>
@@ -520,6 +530,49 @@ static int cmd_jcheck(const char *path, uint64_t seed, uint64_t last)
 	return 0;
 }
 
+static int cmd_hold(const char *path, unsigned int seconds)
+{
+	int fd = open(path, O_RDONLY);
+	volatile uint64_t *p;
+	uint64_t first, again;
+
+	if (fd < 0)
+		return fail("open", path);
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return fail("mmap", path);
+	first = p[0];
+	printf("mapped\n");
+	fflush(stdout);
+	sleep(seconds);
+	again = p[0];
+	printf("%s\n", again == first ? "same" : "changed");
+	return again != first;
+}
+
+static int cmd_sysfs_wait(const char *path, int ms)
+{
+	char buf[4096];
+	struct pollfd p = { .events = POLLPRI | POLLERR };
+	int n;
+
+	p.fd = open(path, O_RDONLY);
+	if (p.fd < 0)
+		return fail("open", path);
+	/* kernfs reports a change only after the file was read once. */
+	if (read(p.fd, buf, sizeof(buf)) < 0)
+		return fail("read", path);
+	n = poll(&p, 1, ms);
+	if (n < 0)
+		return fail("poll", path);
+	if (n == 0) {
+		fprintf(stderr, "daxtool: %s: no notification in %d ms\n", path, ms);
+		return 1;
+	}
+	printf("notified\n");
+	return 0;
+}
+
 #define IB_OFFSET 4096
 #define IB_SIZE 4096
 #define IB_CSUM 4088
@@ -590,6 +643,10 @@ int main(int argc, char **argv)
 		return cmd_journal(argv[2], strtoull(argv[3], 0, 0), strtoull(argv[4], 0, 0));
 	if (!strcmp(c, "jcheck") && argc == 5)
 		return cmd_jcheck(argv[2], strtoull(argv[3], 0, 0), strtoull(argv[4], 0, 0));
+	if (!strcmp(c, "hold") && argc == 4)
+		return cmd_hold(argv[2], strtoul(argv[3], 0, 0));
+	if (!strcmp(c, "sysfs-wait") && argc == 4)
+		return cmd_sysfs_wait(argv[2], atoi(argv[3]));
 	if (!strcmp(c, "ib-set") && argc == 6)
 		return cmd_ib_set(argv[2], strtoull(argv[3], 0, 0), strtoull(argv[4], 0, 0),
 				  strtoull(argv[5], 0, 0));

@@ -12,8 +12,8 @@
 //! - [`memremap`]: ZONE_DEVICE page maps with struct pages on the device;
 //! - [`resource`]: claims on physical address space;
 //! - [`pmem`]: the mapping of pmem and its copy routines;
-//! - [`workqueue`], [`sched_mm`], [`signal`]: owned workqueues, allocation
-//!   scopes, fatal signals;
+//! - [`workqueue`], [`sched_mm`], [`signal`], [`delay`]: owned workqueues,
+//!   allocation scopes, fatal signals, sleeping;
 //! - [`sysfs`], [`params`], [`uuid`]: attributes, module parameters, uuids;
 //! - [`errno`]: error codes the kernel crate does not name;
 //! - [`bindings`]: what bindgen makes of `include/dpmem.h`.
@@ -21,6 +21,7 @@
 pub mod bindings;
 pub mod block;
 pub mod dax;
+pub mod delay;
 pub mod errno;
 pub mod memremap;
 pub mod nvdimm;

@@ -22,3 +22,11 @@ pub fn default_placement() -> Placement {
         _ => Placement::Head,
     }
 }
+
+/// `lazy_init_delay_ms`: a testing knob, how long the lazy-init worker
+/// sleeps before creating each unit's struct pages (0: not at all), so
+/// that tests can act while a DAX fault waits.
+pub fn lazy_init_delay_ms() -> u32 {
+    // SAFETY: reads an int; the C side caps it.
+    unsafe { bindings::dpmem_param_lazy_init_delay_ms() }
+}
