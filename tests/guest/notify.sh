@@ -7,7 +7,8 @@
 #   read-only (NVDIMM_REVALIDATE_REGION, as nd_pmem_notify() does);
 # - a DAX write that clears poison wakes pollers of the disk's badblocks
 #   file (sysfs_notify, as pmem_clear_bb() does), on legacy e820 pmem where
-#   clearing works.
+#   clearing works;
+# - the disk has dax/write_cache.
 . ./lib.sh
 
 MIB=1048576
@@ -51,6 +52,17 @@ na_d=$(blockdev_of "$na")
 check_eq "$na_d: read-only from bind" "$(cat /sys/block/$na_d/ro)" 1
 echo 0 >/sys/bus/nd/devices/$region/read_only
 check_eq "$na_d: writable again" "$(cat /sys/block/$na_d/ro)" 0
+
+# dax/write_cache under the disk (#18 item 7), as nd_pmem has it.
+check_eq "dax/write_cache: dpmem starts as nd_pmem" \
+	"$(cat /sys/block/$na_d/dax/write_cache 2>&1)" "$(cat /sys/block/$nb_d/dax/write_cache 2>&1)"
+for d in $na_d $nb_d; do
+	check "$d: dax/write_cache off" sh -c "echo 0 >/sys/block/$d/dax/write_cache"
+	check_eq "$d: ... reads 0" "$(cat /sys/block/$d/dax/write_cache)" 0
+	check "$d: dax/write_cache on" sh -c "echo 1 >/sys/block/$d/dax/write_cache"
+	check_eq "$d: ... reads 1" "$(cat /sys/block/$d/dax/write_cache)" 1
+	check_fails "$d: nonsense is refused" sh -c "echo maybe >/sys/block/$d/dax/write_cache"
+done
 
 # Pollers of badblocks, woken when a DAX write clears poison.
 head -c 65536 /dev/urandom >/tmp/pat
