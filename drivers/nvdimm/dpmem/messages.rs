@@ -7,7 +7,6 @@
 
 #![forbid(unsafe_code)]
 
-use crate::abstractions::errno::eopnotsupp;
 use crate::abstractions::nvdimm::Namespace;
 use crate::format::infoblock::{self, DecodeError, Foreign};
 use crate::format::layout::LayoutError;
@@ -15,11 +14,13 @@ use crate::format::uuid::Uuid;
 use crate::ns_log;
 use kernel::prelude::*;
 
-/// The errno a refused info block gives, by what is wrong with it.
+/// The errno a refused info block gives, by what is wrong with it. Never
+/// `EOPNOTSUPP`: `nvdimm_bus_probe()` counts that as bound and creates the
+/// region's next seed namespace.
 pub fn decode_errno(e: &DecodeError) -> Error {
     match e {
         DecodeError::NotDpmem(_) | DecodeError::Recreated { .. } => ENODEV,
-        DecodeError::UnsupportedVersion { .. } | DecodeError::UnknownFlags(_) => eopnotsupp(),
+        DecodeError::UnsupportedVersion { .. } | DecodeError::UnknownFlags(_) => EINVAL,
         DecodeError::Resized { .. } | DecodeError::Moved { .. } => ENXIO,
         DecodeError::Layout(l) => layout_errno(l),
         DecodeError::BadChecksum { .. }
@@ -29,10 +30,10 @@ pub fn decode_errno(e: &DecodeError) -> Error {
     }
 }
 
-/// The errno an impossible layout gives.
+/// The errno an impossible layout gives (at probe and at format).
 pub fn layout_errno(e: &LayoutError) -> Error {
     match e {
-        LayoutError::MisalignedStart(_) => eopnotsupp(),
+        LayoutError::MisalignedStart(_) => EINVAL,
         LayoutError::TooSmall(_) | LayoutError::NoWholeSection(..) => ENOSPC,
     }
 }
