@@ -19,20 +19,34 @@ use crate::{format_store, messages, ns_log};
 use kernel::c_str;
 use kernel::prelude::*;
 
-/// Reads the namespace's info block. The buffer is on the heap: 4 KiB is
-/// too much for the kernel stack.
+/// Reads the namespace's info block. The buffer is on the heap, zeroed in
+/// place: 4 KiB is too much for the kernel stack, and `KBox::new` of an
+/// array value builds it on the stack first.
 fn read_info_block(ns: &Namespace) -> Result<KBox<[u8; infoblock::BLOCK_SIZE]>> {
-    let mut block = KBox::new([0u8; infoblock::BLOCK_SIZE], GFP_KERNEL)?;
+    let mut block = KBox::init(
+        kernel::init::zeroed::<[u8; infoblock::BLOCK_SIZE]>(),
+        GFP_KERNEL,
+    )?;
     ns.with_metadata(layout::INFO_RESERVE, |md| {
         md.read(INFO_OFFSET, &mut block[..])
     })
     .inspect_err(|e| {
-        ns_log!(
-            ns,
-            Err,
-            "cannot read the info block: error {}\n",
-            e.to_errno()
-        )
+        if *e == EBUSY {
+            // Our previous disk's data still claims the range: a
+            // filesystem is mounted on the disk that unbind deleted.
+            ns_log!(
+                ns,
+                Err,
+                "the namespace's range is still in use: unmount the filesystem of its previous disk first\n"
+            );
+        } else {
+            ns_log!(
+                ns,
+                Err,
+                "cannot read the info block: error {}\n",
+                e.to_errno()
+            );
+        }
     })?;
     Ok(block)
 }
@@ -49,7 +63,10 @@ fn formatted_for_dpmem(ns: &Namespace) -> bool {
     {
         return false;
     }
-    let Ok(mut block) = KBox::new([0u8; infoblock::BLOCK_SIZE], GFP_KERNEL) else {
+    let Ok(mut block) = KBox::init(
+        kernel::init::zeroed::<[u8; infoblock::BLOCK_SIZE]>(),
+        GFP_KERNEL,
+    ) else {
         return false;
     };
     if pmem::peek(res.start + INFO_OFFSET, &mut block[..]).is_err() {

@@ -91,7 +91,10 @@ fn write_info_block(ns: &Namespace, cmd: &command::FormatCommand<'_>) -> Result<
         messages::log_layout_error(ns, "format refused", &e);
         messages::layout_errno(&e)
     })?;
-    let mut head = KBox::new([0u8; infoblock::HEAD_SIZE], GFP_KERNEL)?;
+    let mut head = KBox::init(
+        kernel::init::zeroed::<[u8; infoblock::HEAD_SIZE]>(),
+        GFP_KERNEL,
+    )?;
     ns.with_metadata(layout::INFO_RESERVE, |md| {
         md.read(0, &mut head[..])?;
         let found = infoblock::identify(&head);

@@ -36,7 +36,10 @@ pub unsafe extern "C" fn dpmem_kunit_info_block(test: *mut bindings::kunit) {
         return;
     };
     // 4 KiB blocks live on the heap, not the kernel stack.
-    let Ok(mut good) = KBox::new([0u8; infoblock::BLOCK_SIZE], GFP_KERNEL) else {
+    let Ok(mut good) = KBox::init(
+        kernel::init::zeroed::<[u8; infoblock::BLOCK_SIZE]>(),
+        GFP_KERNEL,
+    ) else {
         kexpect!(t, false);
         return;
     };
@@ -57,7 +60,10 @@ pub unsafe extern "C" fn dpmem_kunit_info_block(test: *mut bindings::kunit) {
         )
     );
 
-    let Ok(mut b) = KBox::new([0u8; infoblock::BLOCK_SIZE], GFP_KERNEL) else {
+    let Ok(mut b) = KBox::init(
+        kernel::init::zeroed::<[u8; infoblock::BLOCK_SIZE]>(),
+        GFP_KERNEL,
+    ) else {
         kexpect!(t, false);
         return;
     };
