@@ -8,6 +8,7 @@
 use crate::abstractions::sysfs::{Attribute, SysfsOut};
 use crate::attach::Binding;
 use crate::emit;
+use crate::format::rangelist::RangeList;
 use crate::format::uuid::Uuid;
 use kernel::c_str;
 use kernel::prelude::*;
@@ -76,28 +77,12 @@ pub fn show(b: &Binding, attr: Attr, out: &mut SysfsOut) {
 
 /// A range list ("0,3-5") of the units with struct pages, written as it
 /// is walked: nothing is allocated under the lock the lazy-init worker
-/// takes. Like every sysfs file it ends at the page's end.
+/// takes. A list longer than the page ends with ",..." (every number shown
+/// is whole); `chunks_initialised` gives the count.
 fn show_units(b: &Binding, out: &mut SysfsOut) {
-    let emit_range = |out: &mut SysfsOut, first: bool, (lo, hi): (u64, u64)| {
-        let sep = if first { "" } else { "," };
-        if lo == hi {
-            emit!(out, "{sep}{lo}");
-        } else {
-            emit!(out, "{sep}{lo}-{hi}");
-        }
-    };
-    let (last, first) = b
-        .pages
-        .fold((None, true), |(cur, first), unit, _| match cur {
-            Some((lo, hi)) if hi + 1 == unit => (Some((lo, unit)), first),
-            Some(range) => {
-                emit_range(out, first, range);
-                (Some((unit, unit)), false)
-            }
-            None => (Some((unit, unit)), first),
-        });
-    if let Some(range) = last {
-        emit_range(out, first, range);
-    }
-    emit!(out, "\n");
+    out.write_with(|buf| {
+        let mut list = RangeList::new(buf);
+        b.pages.fold((), |(), unit, _| list.push(unit));
+        list.finish()
+    });
 }

@@ -7,6 +7,7 @@
 
 use crate::abstractions::bindings;
 use core::fmt;
+use kernel::page::PAGE_SIZE;
 use kernel::str::CStr;
 
 /// A set of read-only attributes, one file each: usually an enum.
@@ -56,6 +57,24 @@ impl SysfsOut {
             )
         };
         self.len += n;
+    }
+}
+
+impl SysfsOut {
+    /// Lets `f` write into the rest of the page; `f` returns how many bytes
+    /// it wrote (at most the slice's length).
+    pub fn write_with(&mut self, f: impl FnOnce(&mut [u8]) -> usize) {
+        let used = usize::try_from(self.len)
+            .unwrap_or(PAGE_SIZE)
+            .min(PAGE_SIZE);
+        // SAFETY: `buf` is the sysfs page (type invariant), of which the
+        // first `used` bytes are taken; the slice is the rest, borrowed
+        // through `&mut self` for the call only.
+        let rest = unsafe {
+            core::slice::from_raw_parts_mut(self.buf.cast::<u8>().add(used), PAGE_SIZE - used)
+        };
+        let n = f(rest).min(PAGE_SIZE - used);
+        self.len += n as i32;
     }
 }
 

@@ -11,6 +11,7 @@
 //! - [`poison`]: known media poison, as bad sectors of the block device;
 //! - [`command`]: the format request written to the driver's `format` file;
 //! - [`naming`]: disk names from namespace names;
+//! - [`rangelist`]: "0,3-5" lists that fit a sysfs page;
 //! - [`uuid`]: how uuids are shown.
 
 #![forbid(unsafe_code)]
@@ -21,4 +22,5 @@ pub mod layout;
 pub mod locate;
 pub mod naming;
 pub mod poison;
+pub mod rangelist;
 pub mod uuid;
