@@ -19,6 +19,7 @@
 #include <linux/device.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
+#include <linux/kernfs.h>
 #include <linux/libnvdimm.h>
 #include <linux/memremap.h>
 #include <linux/nd.h>
@@ -93,7 +94,7 @@ struct device *dpmem_claim_holder_alloc(const char *name);
 bool dpmem_fatal_signal_pending(void);
 void *dpmem_bvec_virt(struct page *page, unsigned long offset);
 int dpmem_dev_to_node(struct device *dev);
-void dpmem_sysfs_notify_badblocks(struct gendisk *disk);
+struct kernfs_node *dpmem_disk_badblocks_dirent(struct gendisk *disk);
 u64 dpmem_pfn_t_dev_map(phys_addr_t phys);
 const void *dpmem_zero_page(void);
 struct workqueue_struct *dpmem_alloc_ordered_wq(const char *name);

@@ -48,7 +48,7 @@ for fs in ext4 xfs; do
 	echo 0 >$delay
 	check_fails "$fs: while the filesystem holds the disk, rebinding is refused" \
 		sh -c "echo $ns >/sys/bus/nd/drivers/dpmem/bind"
-	check "$fs: ... as busy" klog_has "dpmem $ns: could not reserve .*: busy"
+	check "$fs: ... as busy" klog_has "dpmem $ns: the namespace.s range is still in use"
 	wait $holder
 	rc=$?
 	case "$rc:$(tr '\n' ' ' </tmp/hold.out)" in

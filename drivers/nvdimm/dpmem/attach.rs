@@ -35,15 +35,15 @@ static DAX_VTABLE: DaxVTable<PmemDevice> = DaxVTable::new();
 ///
 /// Field order is teardown order: the disk goes first (its DAX host stops
 /// memory-failure reports and is killed, which waits for faults in
-/// `direct_access`; `del_gendisk` waits for bios in flight; the data
-/// mapping is unmapped), then the struct pages (the worker is stopped, each
-/// page map waits for its pages to be free), the claim on the physical
-/// range last (the mapping and every page map hold it too, so no one else
-/// can claim the range while either exists).
+/// `direct_access`; `del_gendisk` waits for bios in flight), then our
+/// reference to the claim on the physical range. The disk's data (the
+/// mapping, the struct pages and their own references to the claim) goes
+/// with the disk's last reference: at once, or, if a filesystem is still
+/// mounted on the deleted disk, when it unmounts. Until then its DAX
+/// entries and its users' mappings still point at those struct pages, so
+/// they stay, and the range stays claimed (a rebind is refused as busy).
 pub struct Binding {
-    _disk: GenDisk<PmemDevice>,
-    /// The struct pages of the data, created lazily.
-    pub pages: LazyOwner<StructPages>,
+    disk: GenDisk<PmemDevice>,
     _claim: Arc<MemClaim>,
     /// The namespace's physical range.
     pub resource: NamespaceResource,
@@ -54,11 +54,61 @@ pub struct Binding {
 }
 
 impl Binding {
+    /// The struct pages of the data, created lazily.
+    pub fn pages(&self) -> &LazyOwner<StructPages> {
+        &self.disk.data().get_ref().pages
+    }
+
     /// Descriptor chunks whose struct pages are live: each 2 MiB chunk the
     /// kernel has filled with struct pages, over every page map created.
     pub fn chunks_initialised(&self) -> u64 {
-        let pages = self.pages.fold(0u64, |n, _, pm| n + pm.altmap_used_pages());
+        let pages = self
+            .pages()
+            .fold(0u64, |n, _, pm| n + pm.altmap_used_pages());
         pages * layout::PAGE_SIZE / layout::CHUNK_SIZE
+    }
+
+    /// `pmem_revalidate_poison()`: the region's poison list grew (ARS or
+    /// a machine check found more): what lies in the data goes into the
+    /// disk's bad-block list (reads there fail, DAX refuses those pages,
+    /// writes clear them first), and pollers of the list are told.
+    pub fn revalidate_poison(&self, ns: &Namespace) {
+        let dev = self.disk.data();
+        let before = dev.badblocks.count();
+        match load_poison(
+            &dev.region,
+            &self.info.layout,
+            self.resource.start,
+            &dev.badblocks,
+        ) {
+            Ok(p) => {
+                if dev.badblocks.count() != before {
+                    ns_log!(
+                        ns,
+                        Warning,
+                        "new poison: {} bad range(s) in the data area (was {}); reads there fail until rewritten\n",
+                        dev.badblocks.count(),
+                        before
+                    );
+                }
+                if p.dropped > 0 || p.outside > 0 {
+                    log_poison_elsewhere(ns, &p);
+                }
+            }
+            Err(e) => ns_log!(
+                ns,
+                Err,
+                "cannot reload the poison list: error {}\n",
+                e.to_errno()
+            ),
+        }
+        dev.badblocks.notify();
+    }
+
+    /// `pmem_revalidate_region()`: the disk follows the region's read-only
+    /// state.
+    pub fn revalidate_region(&self) {
+        Namespace::sync_read_only(&self.disk);
     }
 }
 
@@ -92,6 +142,19 @@ fn load_poison(region: &Region, l: &Layout, start: u64, bb: &Badblocks) -> Resul
 
 /// Logs the poison found at bind.
 fn log_poison(ns: &Namespace, badblocks: &Badblocks, p: &Poison) {
+    if badblocks.count() > 0 {
+        ns_log!(
+            ns,
+            Warning,
+            "{} bad range(s) in the data area; reads there fail until rewritten\n",
+            badblocks.count()
+        );
+    }
+    log_poison_elsewhere(ns, p);
+}
+
+/// Logs poison that the disk's bad-block list does not show.
+fn log_poison_elsewhere(ns: &Namespace, p: &Poison) {
     if p.dropped > 0 {
         // Like pmem.c, bind anyway (the data stays reachable): block reads
         // there still fail with EIO on the machine check, but DAX cannot
@@ -101,14 +164,6 @@ fn log_poison(ns: &Namespace, badblocks: &Badblocks, p: &Poison) {
             Warning,
             "{} bad range(s) do not fit the bad-block list; DAX may map poisoned pages there\n",
             p.dropped
-        );
-    }
-    if badblocks.count() > 0 {
-        ns_log!(
-            ns,
-            Warning,
-            "{} bad range(s) in the data area; reads there fail until rewritten\n",
-            badblocks.count()
         );
     }
     if p.outside > 0 {
@@ -189,7 +244,7 @@ pub fn attach(
             layout: *l,
             region,
             badblocks,
-            pages: pages.handle(),
+            pages,
         },
         GFP_KERNEL,
     )?;
@@ -215,12 +270,11 @@ pub fn attach(
     if l.placement == Placement::Head {
         // Not waited for: block I/O never needs struct pages, DAX faults
         // wait in `direct_access`.
-        Lazy::start(&pages, 0)?;
+        Lazy::start(&disk.data().get_ref().pages, 0)?;
     }
     Ok(KBox::pin(
         Binding {
-            _disk: disk,
-            pages,
+            disk,
             _claim: claim,
             resource,
             disk_name,

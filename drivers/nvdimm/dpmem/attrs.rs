@@ -82,7 +82,7 @@ pub fn show(b: &Binding, attr: Attr, out: &mut SysfsOut) {
 fn show_units(b: &Binding, out: &mut SysfsOut) {
     out.write_with(|buf| {
         let mut list = RangeList::new(buf);
-        b.pages.fold((), |(), unit, _| list.push(unit));
+        b.pages().fold((), |(), unit, _| list.push(unit));
         list.finish()
     });
 }

@@ -75,7 +75,7 @@ impl dax::Operations for PmemDevice {
             if this.badblocks.is_bad(sector, sectors) {
                 let cleared = this.clear_poison(page.offset, PAGE_SIZE as u32);
                 if cleared.bytes > 0 {
-                    this.badblocks.clear(sector, cleared.bytes >> SECTOR_SHIFT);
+                    this.clear_bad(sector, cleared.bytes >> SECTOR_SHIFT);
                 }
                 if !cleared.all {
                     return Err(EIO);
@@ -130,7 +130,7 @@ impl dax::Operations for PmemDevice {
             return 0;
         }
         let n = this.map.copy_from_iter(dst, bytes, src);
-        this.badblocks.clear(sector, cleared.bytes >> SECTOR_SHIFT);
+        this.clear_bad(sector, cleared.bytes >> SECTOR_SHIFT);
         n
     }
 }

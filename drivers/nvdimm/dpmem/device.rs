@@ -12,10 +12,9 @@ use crate::abstractions::block::Badblocks;
 use crate::abstractions::nvdimm::Region;
 use crate::abstractions::pmem::Mapping;
 use crate::format::layout::{Extent, Layout, PAGE_SIZE};
-use crate::lazy::Lazy;
+use crate::lazy::LazyOwner;
 use crate::struct_pages::StructPages;
 use kernel::prelude::*;
-use kernel::sync::Arc;
 
 /// Device bytes from `offset` (a byte offset of the block device) and where
 /// they are on the media.
@@ -36,7 +35,8 @@ pub struct Cleared {
     pub all: bool,
 }
 
-/// Everything `submit_bio` and DAX need; owned by the disk.
+/// Everything `submit_bio` and DAX need; owned by the disk, freed with its
+/// last reference.
 pub struct PmemDevice {
     /// The namespace from its first byte to the end of the last data byte.
     /// Mapping from the namespace start rather than the first data byte
@@ -51,8 +51,11 @@ pub struct PmemDevice {
     /// Bad sectors of the device (device sectors).
     pub badblocks: Badblocks,
     /// The struct pages of the data, initialised lazily per unit; DAX hands
-    /// out pfns only from initialised units.
-    pub pages: Arc<Lazy<StructPages>>,
+    /// out pfns only from initialised units. Owned here, so they last as
+    /// long as the disk: a filesystem mounted on it when the namespace is
+    /// unbound still has DAX entries (and its users mappings) over them
+    /// until it lets go of the disk (see [`crate::attach::Binding`]).
+    pub pages: LazyOwner<StructPages>,
 }
 
 impl PmemDevice {
@@ -93,6 +96,15 @@ impl PmemDevice {
         Cleared {
             bytes: done,
             all: done >= len,
+        }
+    }
+
+    /// Forgets `sectors` repaired bad sectors from `sector` and tells
+    /// pollers of the `badblocks` file (`pmem_clear_bb()`).
+    pub fn clear_bad(&self, sector: u64, sectors: u32) {
+        if sectors > 0 {
+            self.badblocks.clear(sector, sectors);
+            self.badblocks.notify();
         }
     }
 

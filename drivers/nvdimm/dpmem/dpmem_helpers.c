@@ -167,9 +167,9 @@ int dpmem_dev_to_node(struct device *dev)
 }
 
 /* Wakes pollers of /sys/block/<disk>/badblocks after poison was cleared. */
-void dpmem_sysfs_notify_badblocks(struct gendisk *disk)
+struct kernfs_node *dpmem_disk_badblocks_dirent(struct gendisk *disk)
 {
-	sysfs_notify(&disk_to_dev(disk)->kobj, NULL, "badblocks");
+	return sysfs_get_dirent(disk_to_dev(disk)->kobj.sd, "badblocks");
 }
 
 /*

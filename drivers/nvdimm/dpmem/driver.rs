@@ -6,7 +6,7 @@
 #![forbid(unsafe_code)]
 
 use crate::abstractions::block::Badblocks;
-use crate::abstractions::nvdimm::{Driver, DriverHandle, Holder, Namespace};
+use crate::abstractions::nvdimm::{Driver, DriverHandle, Event, Holder, Namespace};
 use crate::abstractions::pmem;
 use crate::abstractions::sysfs::SysfsOut;
 use crate::attach::{self, Binding};
@@ -243,5 +243,13 @@ impl Driver for DpmemDriver {
         // As nd_pmem_shutdown(): what was written before reboot or power
         // off is made durable.
         flush_region(ns);
+    }
+
+    fn notify(ns: &Namespace, b: &Binding, event: Event) {
+        // As nd_pmem_notify().
+        match event {
+            Event::RevalidatePoison => b.revalidate_poison(ns),
+            Event::RevalidateRegion => b.revalidate_region(),
+        }
     }
 }

@@ -134,12 +134,12 @@ impl PmemDevice {
 
     /// Writes `piece` (contiguous on the media) to mapping offset `off`.
     #[inline]
-    fn write_piece(&self, bio: &Bio<'_>, off: u64, piece: &Segment<'_>) -> Result<(), Status> {
+    fn write_piece(&self, off: u64, piece: &Segment<'_>) -> Result<(), Status> {
         if self
             .badblocks
             .is_bad(piece.sector(), Self::sectors(piece.len()))
         {
-            self.repair(bio, off, piece)?;
+            self.repair(off, piece)?;
         }
         self.map.write_from(off, piece).map_err(|_| Status::IOERR)
     }
@@ -147,12 +147,10 @@ impl PmemDevice {
     /// Clears the poison under `piece` before it is written over; fails
     /// unless all of it was cleared.
     #[cold]
-    fn repair(&self, bio: &Bio<'_>, off: u64, piece: &Segment<'_>) -> Result<(), Status> {
+    fn repair(&self, off: u64, piece: &Segment<'_>) -> Result<(), Status> {
         let cleared = self.clear_poison(off, piece.len());
         if cleared.bytes > 0 {
-            self.badblocks
-                .clear(piece.sector(), cleared.bytes >> block::SECTOR_SHIFT);
-            bio.notify_badblocks();
+            self.clear_bad(piece.sector(), cleared.bytes >> block::SECTOR_SHIFT);
         }
         if cleared.all {
             Ok(())
@@ -161,7 +159,7 @@ impl PmemDevice {
         }
     }
 
-    /// Moves one segment of `bio`. If the whole bio is contiguous on the
+    /// Moves one segment of a bio. If the whole bio is contiguous on the
     /// media (`run`), the segment's place is an addition and the mapping's
     /// bounds check is the only one (for head placement the mapping ends
     /// where the data does, so that is the device's end). Otherwise the
@@ -169,7 +167,6 @@ impl PmemDevice {
     #[inline]
     fn transfer(
         &self,
-        bio: &Bio<'_>,
         write: bool,
         run: Option<LinearBio>,
         seg: &Segment<'_>,
@@ -177,14 +174,14 @@ impl PmemDevice {
         if let Some(run) = run {
             let off = run.offset_of(seg).ok_or(Status::IOERR)?;
             return if write {
-                self.write_piece(bio, off, seg)
+                self.write_piece(off, seg)
             } else {
                 self.read_piece(off, seg)
             };
         }
         for_each_piece(&self.layout, seg, |off, piece| {
             if write {
-                self.write_piece(bio, off, piece)
+                self.write_piece(off, piece)
             } else {
                 self.read_piece(off, piece)
             }
@@ -226,7 +223,7 @@ impl block::Operations for PmemDevice {
                 .unwrap_or(Status::OK),
             _ => segments
                 .by_ref()
-                .try_for_each(|seg| this.transfer(&bio, write, run, &seg))
+                .try_for_each(|seg| this.transfer(write, run, &seg))
                 .err()
                 .unwrap_or(Status::OK),
         };

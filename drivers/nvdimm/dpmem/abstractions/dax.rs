@@ -255,22 +255,111 @@ impl FailureTarget {
     }
 }
 
+/// The `dax/write_cache` attribute of a DAX host's disk, as nd_pmem has
+/// it: reads and sets whether CPU caches are written back to make DAX
+/// stores durable (`dax_write_cache`).
+///
+/// # Invariants
+///
+/// `dax` is the live dax device of the [`DaxHost`] that owns this; the
+/// tables point into the same pinned allocation.
+#[repr(C)]
+struct DaxAttrs {
+    attr: bindings::device_attribute,
+    attrs: [*mut bindings::attribute; 2],
+    group: bindings::attribute_group,
+    groups: [*const bindings::attribute_group; 2],
+    dax: *mut bindings::dax_device,
+}
+
+impl DaxAttrs {
+    /// The attribute group for `dax`, pinned.
+    fn new(dax: *mut bindings::dax_device) -> Result<Pin<KBox<kernel::types::Opaque<DaxAttrs>>>> {
+        // SAFETY: all-zero is valid for these C structs and pointers.
+        let zeroed: DaxAttrs = unsafe { core::mem::zeroed() };
+        let b = KBox::pin(kernel::types::Opaque::new(zeroed), GFP_KERNEL)?;
+        let p = b.get();
+        // SAFETY: `p` is pinned and ours; the tables point into it.
+        unsafe {
+            (*p).dax = dax;
+            (*p).attr.attr.name = c"write_cache".as_ptr().cast();
+            (*p).attr.attr.mode = 0o644;
+            // Heap attributes need a static lockdep key (`sysfs_attr_init`).
+            bindings::dpmem_sysfs_attr_init(&raw mut (*p).attr.attr);
+            (*p).attr.show = Some(write_cache_show);
+            (*p).attr.store = Some(write_cache_store);
+            (*p).attrs = [&raw mut (*p).attr.attr, core::ptr::null_mut()];
+            (*p).group.name = c"dax".as_ptr().cast();
+            (*p).group.attrs = (&raw mut (*p).attrs).cast();
+            (*p).groups = [&raw const (*p).group, core::ptr::null()];
+        }
+        Ok(b)
+    }
+}
+
+/// # Safety
+///
+/// Called by sysfs for the `write_cache` attribute of a [`DaxAttrs`], with
+/// `buf` a page. The attribute exists only while its disk is added, and
+/// the dax device outlives that (see [`GenDisk`]'s drop).
+unsafe extern "C" fn write_cache_show(
+    _dev: *mut bindings::device,
+    attr: *mut bindings::device_attribute,
+    buf: *mut kernel::ffi::c_char,
+) -> isize {
+    // SAFETY: the attribute is the `attr` field of a live `DaxAttrs`.
+    let a = unsafe { kernel::container_of!(attr, DaxAttrs, attr) };
+    // SAFETY: the dax device is live (type invariant and the contract).
+    let on = unsafe { bindings::dax_write_cache_enabled((*a).dax) };
+    // SAFETY: `buf` is the sysfs page; the format takes one int.
+    unsafe {
+        bindings::sysfs_emit(buf, c"%d\n".as_ptr().cast(), kernel::ffi::c_int::from(on)) as isize
+    }
+}
+
+/// # Safety
+///
+/// As [`write_cache_show`], with `buf` valid for `len` bytes.
+unsafe extern "C" fn write_cache_store(
+    _dev: *mut bindings::device,
+    attr: *mut bindings::device_attribute,
+    buf: *const kernel::ffi::c_char,
+    len: usize,
+) -> isize {
+    let mut on = false;
+    // SAFETY: sysfs passes a NUL-terminated buffer.
+    let r = unsafe { bindings::kstrtobool(buf, &mut on) };
+    if r != 0 {
+        return r as isize;
+    }
+    // SAFETY: as in `write_cache_show`.
+    let a = unsafe { kernel::container_of!(attr, DaxAttrs, attr) };
+    // SAFETY: the dax device is live (type invariant and the contract).
+    unsafe { bindings::dax_write_cache((*a).dax, on) };
+    len as isize
+}
+
 /// The DAX device of a disk.
 ///
 /// # Invariants
 ///
 /// `dax` is a live dax device made by `alloc_dax` for `disk`'s private
-/// data and added as its host; `target` reports to it. Owned by the
-/// [`GenDisk`] of `disk`, which drops this before the disk and its data.
+/// data and, until [`DaxHost::kill`], added as its host; `target` reports
+/// to it. `attrs` is its `dax` attribute group. Owned by the [`GenDisk`] of
+/// `disk`, which kills it before deleting the disk and drops it after
+/// (so the attribute never sees a freed dax device).
 pub struct DaxHost {
     dax: NonNull<bindings::dax_device>,
     disk: NonNull<bindings::gendisk>,
     target: Arc<FailureTarget>,
+    attrs: Pin<KBox<kernel::types::Opaque<DaxAttrs>>>,
+    killed: bool,
 }
 
 // SAFETY: the dax device and gendisk may be used from any thread.
 unsafe impl Send for DaxHost {}
-// SAFETY: `&DaxHost` exposes nothing.
+// SAFETY: `&DaxHost` exposes nothing but the attribute tables, which only
+// sysfs reads.
 unsafe impl Sync for DaxHost {}
 
 impl DaxHost {
@@ -279,7 +368,7 @@ impl DaxHost {
     /// memory failures reported to `target` to it. `synchronous`: the
     /// platform makes flushed stores durable without a driver flush
     /// (MAP_SYNC allowed); `write_cache`: CPU caches must be written back
-    /// for durability.
+    /// for durability (the disk's `dax/write_cache` attribute changes it).
     pub fn install<T: Operations>(
         disk: &mut GenDisk<T>,
         vtable: &'static DaxVTable<T>,
@@ -300,6 +389,10 @@ impl DaxHost {
         // the dax device (the disk drops this host first).
         let dax = from_err_ptr(unsafe { bindings::alloc_dax((*d).private_data, vtable.as_raw()) })?;
         let dax = NonNull::new(dax).ok_or(ENOMEM)?;
+        let attrs = DaxAttrs::new(dax.as_ptr()).inspect_err(|_| {
+            // SAFETY: ours, not added anywhere.
+            unsafe { bindings::put_dax(dax.as_ptr()) };
+        })?;
         // SAFETY: `dax` is live and ours; `d` is ours and not yet added.
         unsafe {
             bindings::set_dax_nocache(dax.as_ptr());
@@ -322,22 +415,42 @@ impl DaxHost {
             dax,
             disk: disk_ptr,
             target: target.clone(),
+            attrs,
+            killed: false,
         });
         Ok(())
+    }
+
+    /// The attribute groups to add with the disk.
+    pub(in crate::abstractions) fn attr_groups(&self) -> *const *const bindings::attribute_group {
+        // SAFETY: a field projection of the pinned tables (type invariant).
+        unsafe { (&raw const (*self.attrs.get()).groups).cast() }
+    }
+
+    /// Ends DAX on the disk: no more failure reports (waits for one in
+    /// progress), no new DAX users, existing ones told the device is gone
+    /// (which waits for `direct_access` calls in progress). The dax device
+    /// itself stays until this is dropped.
+    pub(in crate::abstractions) fn kill(&mut self) {
+        if self.killed {
+            return;
+        }
+        self.killed = true;
+        self.target.dax.lock().0 = core::ptr::null_mut();
+        // SAFETY: live and added (type invariant); the disk is still live
+        // (it kills us before it is deleted).
+        unsafe {
+            bindings::dax_remove_host(self.disk.as_ptr());
+            bindings::kill_dax(self.dax.as_ptr());
+        }
     }
 }
 
 impl Drop for DaxHost {
     fn drop(&mut self) {
-        // No more failure reports; waits for one in progress.
-        self.target.dax.lock().0 = core::ptr::null_mut();
-        // SAFETY: live and added (type invariant); the disk is still live
-        // (it drops us first). No new DAX users, existing ones told the
-        // device is gone, then our reference dropped.
-        unsafe {
-            bindings::dax_remove_host(self.disk.as_ptr());
-            bindings::kill_dax(self.dax.as_ptr());
-            bindings::put_dax(self.dax.as_ptr());
-        }
+        self.kill();
+        // SAFETY: our reference (type invariant), dropped once; the `dax`
+        // attribute is gone (the disk was deleted, or never added).
+        unsafe { bindings::put_dax(self.dax.as_ptr()) };
     }
 }

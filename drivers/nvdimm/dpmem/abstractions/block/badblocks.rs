@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! A bad-sector list (`struct badblocks`), shown as
-//! `/sys/block/<disk>/badblocks` and filled by libnvdimm from the
-//! platform's poison list.
+//! `/sys/block/<disk>/badblocks` (pollable: [`Badblocks::notify`]) and
+//! filled by libnvdimm from the platform's poison list.
 //!
 //! C header: [`include/linux/badblocks.h`](srctree/include/linux/badblocks.h)
 
 use crate::abstractions::bindings;
 use crate::format::poison::BadSectors;
+use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::error::to_result;
 use kernel::prelude::*;
 
@@ -18,7 +19,12 @@ use kernel::prelude::*;
 ///
 /// The boxed `struct badblocks` was set up by `badblocks_init` and is torn
 /// down by `badblocks_exit` in `drop`; the box gives it a stable address.
-pub struct Badblocks(KBox<kernel::types::Opaque<bindings::badblocks>>);
+/// `state` is null or a kernfs node (the disk's `badblocks` file) that we
+/// hold a reference on until `drop`.
+pub struct Badblocks {
+    bb: KBox<kernel::types::Opaque<bindings::badblocks>>,
+    state: AtomicPtr<bindings::kernfs_node>,
+}
 
 // SAFETY: `struct badblocks` has its own seqlock; all its functions may be
 // called from any thread.
@@ -33,13 +39,58 @@ impl Badblocks {
         // SAFETY: `b` is a fresh allocation of the right size; the call
         // initialises it (and allocates its page).
         to_result(unsafe { bindings::badblocks_init(b.get(), 1) })?;
-        // INVARIANT: initialised above.
-        Ok(Self(b))
+        // INVARIANT: initialised above; no kernfs node yet.
+        Ok(Self {
+            bb: b,
+            state: AtomicPtr::new(core::ptr::null_mut()),
+        })
     }
 
     /// The raw struct, for libnvdimm to fill.
     pub fn as_raw(&self) -> *mut bindings::badblocks {
-        self.0.get()
+        self.bb.get()
+    }
+
+    /// Looks up `disk`'s `badblocks` file once, for [`Badblocks::notify`]
+    /// (pmem.c's `bb_state`); false if it has none.
+    ///
+    /// # Safety
+    ///
+    /// `disk` is a live, added gendisk.
+    pub(in crate::abstractions) unsafe fn watch(&self, disk: *mut bindings::gendisk) -> bool {
+        // SAFETY: `disk` is live and added (contract); a counted reference
+        // or null comes back.
+        let kn = unsafe { bindings::dpmem_disk_badblocks_dirent(disk) };
+        if kn.is_null() {
+            return false;
+        }
+        // INVARIANT: the reference is kept only if the field was null;
+        // otherwise it is dropped here.
+        if self
+            .state
+            .compare_exchange(
+                core::ptr::null_mut(),
+                kn,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_err()
+        {
+            // SAFETY: the reference taken above.
+            unsafe { bindings::kernfs_put(kn) };
+        }
+        true
+    }
+
+    /// Tells pollers of the disk's `badblocks` file that the list changed
+    /// (`sysfs_notify_dirent()`; no lookup, so cheap on the I/O path).
+    pub fn notify(&self) {
+        let kn = self.state.load(Ordering::Acquire);
+        if !kn.is_null() {
+            // SAFETY: a node we hold a reference on (type invariant); it
+            // may already be removed from sysfs, which kernfs_notify allows.
+            unsafe { bindings::kernfs_notify(kn) };
+        }
     }
 
     /// Number of bad ranges.
@@ -109,6 +160,11 @@ impl Badblocks {
 
 impl Drop for Badblocks {
     fn drop(&mut self) {
+        let kn = *self.state.get_mut();
+        if !kn.is_null() {
+            // SAFETY: our reference (type invariant), put once.
+            unsafe { bindings::kernfs_put(kn) };
+        }
         // SAFETY: initialised (type invariant); exited once, then freed.
         unsafe { bindings::badblocks_exit(self.as_raw()) };
     }

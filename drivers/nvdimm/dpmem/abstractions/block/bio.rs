@@ -132,13 +132,6 @@ impl<'a> Bio<'a> {
         }
     }
 
-    /// Tells pollers of the disk's `badblocks` attribute that it changed.
-    pub fn notify_badblocks(&self) {
-        // SAFETY: a live bio's disk is live; the bio being in flight keeps
-        // `del_gendisk` (which removes the attribute) waiting.
-        unsafe { bindings::dpmem_sysfs_notify_badblocks((*self.raw().bi_bdev).bd_disk) };
-    }
-
     /// Completes the bio with `status`.
     pub fn end(self, status: Status) {
         let ptr = self.ptr.as_ptr();

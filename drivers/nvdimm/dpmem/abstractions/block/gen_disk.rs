@@ -162,7 +162,24 @@ impl<T: Operations> DiskVTable<T> {
         let mut ops: bindings::block_device_operations = unsafe { core::mem::zeroed() };
         ops.owner = module.as_ptr();
         ops.submit_bio = Some(submit_bio_trampoline::<T>);
+        ops.free_disk = Some(free_disk_trampoline::<T>);
         Self(ops, PhantomData)
+    }
+}
+
+/// # Safety
+///
+/// Called by the block layer (`disk_release`) once the last reference to
+/// an added disk made by [`GenDisk::new`] with `T` is gone. Its
+/// `private_data` is then a `Pin<KBox<T>>` that [`GenDisk`]'s drop handed
+/// over, or null.
+unsafe extern "C" fn free_disk_trampoline<T: Operations>(disk: *mut bindings::gendisk) {
+    // SAFETY: the disk is being released: nothing else uses it.
+    let data = unsafe { core::mem::take(&mut (*disk).private_data) };
+    if !data.is_null() {
+        // SAFETY: per the contract, from `into_foreign` and owned by the
+        // disk since `GenDisk` was dropped; taken back once (nulled above).
+        drop(unsafe { <Pin<KBox<T>> as ForeignOwnable>::from_foreign(data) });
     }
 }
 
@@ -199,7 +216,9 @@ static DISK_LOCK_CLASS: LockClass = LockClass(kernel::types::Opaque::uninit());
 ///
 /// Dropping it tears down its DAX host first (if any), then deletes the
 /// disk (`del_gendisk`, which waits for bios in flight and refuses new
-/// ones), and only then frees the driver data.
+/// ones). The driver data is freed with the disk's last reference
+/// (`free_disk`): at once, or when the last opener (a filesystem mounted
+/// on the deleted disk) closes it.
 ///
 /// # Invariants
 ///
@@ -289,33 +308,58 @@ impl<T: Operations> GenDisk<T> {
         if self.added {
             return Err(EBUSY);
         }
-        // SAFETY: the disk is fully set up; `parent` per the contract.
+        let groups = self
+            .dax
+            .as_ref()
+            .map_or(core::ptr::null(), |d| d.attr_groups());
+        // SAFETY: the disk is fully set up; `parent` per the contract. The
+        // groups (if any) live as long as the disk's DAX host, which is
+        // dropped after `del_gendisk` removed them.
         to_result(unsafe {
-            bindings::device_add_disk(parent, self.disk.as_ptr(), core::ptr::null_mut())
+            bindings::device_add_disk(parent, self.disk.as_ptr(), groups.cast_mut())
         })?;
         self.added = true;
+        if let Some(bb) = T::badblocks(&self.data()) {
+            // SAFETY: the disk is live and was just added.
+            if !unsafe { bb.watch(self.disk.as_ptr()) } {
+                pr_warn!("'badblocks' notification disabled\n");
+            }
+        }
         Ok(())
     }
 }
 
 impl<T: Operations> Drop for GenDisk<T> {
     fn drop(&mut self) {
-        // pmem.c's order: the DAX host goes first (no new DAX users,
-        // existing ones told the device is gone), then the disk itself.
-        drop(self.dax.take());
+        // pmem.c's order: DAX ends first (no new DAX users, existing ones
+        // told the device is gone), then the disk is deleted. The dax
+        // device itself is dropped after that, with the `dax` attribute
+        // group that refers to it gone.
+        let mut dax = self.dax.take();
+        if let Some(dax) = dax.as_mut() {
+            dax.kill();
+        }
         let d = self.disk.as_ptr();
         // SAFETY: the disk is ours (type invariant). `del_gendisk` returns
-        // once no bio is inside `submit_bio` and none can enter, so the data
-        // can be freed after it; `put_disk` drops our reference (an opener
-        // may hold another; it no longer reaches `private_data`).
+        // once no bio is inside `submit_bio` and none can enter; the DAX
+        // host is gone: nothing calls into the data any more.
         unsafe {
             if self.added {
                 bindings::del_gendisk(d);
+                // The data goes with the disk's last reference
+                // (`free_disk`): a filesystem still mounted on the deleted
+                // disk keeps it, and what it owns (the struct pages under
+                // the filesystem's DAX entries and its users' mappings),
+                // until it lets go of the disk.
+                bindings::put_disk(d);
+            } else {
+                // Never added: `free_disk` is not called.
+                let data = (*d).private_data;
+                (*d).private_data = core::ptr::null_mut();
+                bindings::put_disk(d);
+                drop(<Pin<KBox<T>> as ForeignOwnable>::from_foreign(data));
             }
-            let data = (*d).private_data;
-            (*d).private_data = core::ptr::null_mut();
-            bindings::put_disk(d);
-            drop(<Pin<KBox<T>> as ForeignOwnable>::from_foreign(data));
         }
+        drop(dax);
     }
 }

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! A driver for namespaces on the nd bus (`struct nd_device_driver`):
-//! registration, the probe/remove trampolines, a driver attribute that
-//! takes a command (`format`), and read-only attributes under each bound
-//! namespace.
+//! registration, the probe/remove/shutdown/notify trampolines, a driver
+//! attribute that takes a command (`format`), and read-only attributes
+//! under each bound namespace.
 //!
 //! C header: [`include/linux/nd.h`](srctree/include/linux/nd.h)
 
@@ -42,6 +42,16 @@ impl DriverHandle {
         // SAFETY: both are live; the driver core takes the device lock.
         to_result(unsafe { bindings::device_driver_attach(self.as_driver(), ns.as_raw()) })
     }
+}
+
+/// What libnvdimm tells a bound driver (`enum nvdimm_event`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The region's poison list grew (ARS, or the NFIT machine-check
+    /// handler found new poison at run time): reload the bad blocks.
+    RevalidatePoison,
+    /// The region's read-only state may have changed.
+    RevalidateRegion,
 }
 
 /// A driver for IO and PMEM namespaces on the nd bus.
@@ -84,6 +94,12 @@ pub trait Driver {
     /// Called at system shutdown (reboot, power off) while bound.
     fn shutdown(ns: &Namespace, data: &Self::Data) {
         let _ = (ns, data);
+    }
+
+    /// Called with the device lock held when libnvdimm reports `event`
+    /// on the region of a namespace bound to this driver.
+    fn notify(ns: &Namespace, data: &Self::Data, event: Event) {
+        let _ = (ns, data, event);
     }
 }
 
@@ -165,6 +181,31 @@ impl<T: Driver> Adapter<T> {
         // keeps `remove` from taking it back meanwhile. Only borrowed.
         let data = unsafe { <Pin<KBox<T::Data>> as ForeignOwnable>::borrow(ptr) };
         T::shutdown(ns, &data);
+    }
+}
+
+impl<T: Driver> Adapter<T> {
+    /// # Safety
+    ///
+    /// Called by the nd bus (`nd_device_notify`) under the device lock, for
+    /// a device whose driver is ours, so bound by `probe` above.
+    unsafe extern "C" fn notify(dev: *mut bindings::device, event: bindings::nvdimm_event) {
+        let event = match event {
+            bindings::nvdimm_event_NVDIMM_REVALIDATE_POISON => Event::RevalidatePoison,
+            bindings::nvdimm_event_NVDIMM_REVALIDATE_REGION => Event::RevalidateRegion,
+            _ => return,
+        };
+        // SAFETY: `dev` is live and bound to us.
+        let ns = unsafe { Namespace::from_raw(dev) };
+        // SAFETY: as above; drvdata is ours while bound.
+        let ptr = unsafe { bindings::dpmem_dev_get_drvdata(dev) };
+        if ptr.is_null() {
+            return;
+        }
+        // SAFETY: our `Pin<KBox<T::Data>>` while bound; the device lock
+        // keeps `remove` from taking it back meanwhile. Only borrowed.
+        let data = unsafe { <Pin<KBox<T::Data>> as ForeignOwnable>::borrow(ptr) };
+        T::notify(ns, &data, event);
     }
 }
 
@@ -334,6 +375,7 @@ impl<T: Driver> Registration<T> {
             (*p).drv.probe = Some(Adapter::<T>::probe);
             (*p).drv.remove = Some(Adapter::<T>::remove);
             (*p).drv.shutdown = Some(Adapter::<T>::shutdown);
+            (*p).drv.notify = Some(Adapter::<T>::notify);
         }
         // SAFETY: the struct is fully initialised and stays pinned until
         // `drop` unregisters it; the module and name outlive it.

@@ -12,7 +12,7 @@ pub mod devices;
 pub mod namespace;
 pub mod region;
 
-pub use bus::{Driver, DriverHandle, Registration};
+pub use bus::{Driver, DriverHandle, Event, Registration};
 pub use claim::Holder;
 pub use namespace::{Level, Metadata, Namespace, NamespaceGuard, NamespaceRef, NamespaceResource};
 pub use region::{Flushed, Region};

@@ -232,15 +232,25 @@ impl Namespace {
 
     /// Registers `disk` with the block layer as a child of this namespace,
     /// so `ndctl list` shows it as the namespace's block device, and makes
-    /// it read-only if the region is (`nvdimm_check_and_set_ro`).
+    /// it read-only if the region is.
     pub fn add_disk<T: Operations>(&self, disk: &mut GenDisk<T>) -> Result {
         // SAFETY: the device is live; `device_add_disk` takes its own
         // reference on the parent, held until the disk is deleted.
         unsafe { disk.add(self.as_raw()) }?;
-        // SAFETY: the disk is added and its parent is this namespace, whose
-        // parent is its region (what the function looks at).
-        unsafe { bindings::nvdimm_check_and_set_ro(disk.as_raw()) };
+        Self::sync_read_only(disk);
         Ok(())
+    }
+
+    /// Catches a disk added by [`Namespace::add_disk`] up with its region's
+    /// read-only state (`nvdimm_check_and_set_ro`, which logs a change).
+    pub fn sync_read_only<T: Operations>(disk: &GenDisk<T>) {
+        if !disk.is_added() {
+            return;
+        }
+        // SAFETY: only `add_disk` adds a `GenDisk` (`GenDisk::add` is
+        // private to the abstractions), so its parent is a namespace, whose
+        // parent is its region: what the function looks at.
+        unsafe { bindings::nvdimm_check_and_set_ro(disk.as_raw()) };
     }
 
     /// Logs a message prefixed with `dpmem <device>:`, like `dev_err()` of
