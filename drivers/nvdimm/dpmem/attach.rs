@@ -228,6 +228,7 @@ pub fn attach(
             ns.numa_node(),
             claim.clone(),
             target.clone(),
+            ns.region()?,
             disk_name,
         ),
         l.units(),

@@ -6,12 +6,14 @@
 
 #![forbid(unsafe_code)]
 
+use crate::abstractions::block::{Badblocks, SECTOR_SIZE};
 use crate::abstractions::dax::FailureTarget;
 use crate::abstractions::delay;
 use crate::abstractions::memremap::{Altmap, FailureRoute, PageMap};
+use crate::abstractions::nvdimm::Region;
 use crate::abstractions::params;
 use crate::abstractions::resource::MemClaim;
-use crate::format::layout::{Layout, Placement, CHUNK_SIZE, PAGE_SIZE};
+use crate::format::layout::{Layout, Placement, UnitMap, CHUNK_SIZE, PAGE_SIZE};
 use crate::format::naming::DiskName;
 use crate::lazy::UnitInit;
 use core::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
@@ -32,6 +34,8 @@ pub struct StructPages {
     claim: Arc<MemClaim>,
     /// Where memory failures in the data go.
     target: Arc<FailureTarget>,
+    /// The namespace's region: poison in the descriptors, and clearing it.
+    region: Region,
     /// For the kernel log.
     disk_name: DiskName,
     progress: Progress,
@@ -56,6 +60,7 @@ impl StructPages {
         nid: i32,
         claim: Arc<MemClaim>,
         target: Arc<FailureTarget>,
+        region: Region,
         disk_name: DiskName,
     ) -> Self {
         Self {
@@ -64,6 +69,7 @@ impl StructPages {
             nid,
             claim,
             target,
+            region,
             disk_name,
             progress: Progress::default(),
         }
@@ -89,6 +95,48 @@ impl StructPages {
     }
 }
 
+impl StructPages {
+    /// Clears known poison in the descriptors of unit `unit` before its
+    /// struct pages are built there. The descriptors hold nothing
+    /// persistent (they are rebuilt at every initialisation), so cleared
+    /// poison is simply overwritten; memmap_init writes every byte of
+    /// them. Poison the platform cannot clear fences the unit: `EIO`, so
+    /// its DAX faults get `SIGBUS`, while block I/O, which never uses
+    /// struct pages, goes on; the other units are not affected.
+    fn clear_descriptor_poison(&self, unit: u64, m: &UnitMap) -> Result {
+        let (off, len) = m.descriptors();
+        let phys = self.ns_start + off;
+        let bb = Badblocks::new()?;
+        self.region.load_badblocks(&bb, phys, len);
+        if bb.count() == 0 {
+            return Ok(());
+        }
+        let name = self.disk_name.as_str();
+        let mut at = 0u64;
+        let mut fenced = false;
+        while at < len && !fenced {
+            let sector = at / SECTOR_SIZE;
+            if bb.is_bad(sector, (PAGE_SIZE / SECTOR_SIZE) as u32) {
+                fenced = !matches!(
+                    self.region.clear_poison(phys + at, PAGE_SIZE as u32),
+                    Ok(n) if u64::from(n) == PAGE_SIZE
+                );
+            }
+            at += PAGE_SIZE;
+        }
+        let end = phys + len - 1;
+        if fenced {
+            let (lo, hi) = (m.logical_start, m.logical_start + m.data_len() - 1);
+            pr_err!(
+                "{name}: the struct-page descriptors of unit {unit} ({phys:#x}-{end:#x}) hold poison the platform cannot clear: DAX at device bytes {lo:#x}-{hi:#x} fails (SIGBUS); block I/O there still works\n"
+            );
+            return Err(EIO);
+        }
+        pr_warn!("{name}: cleared poison in the descriptors of unit {unit} ({phys:#x}-{end:#x})\n");
+        Ok(())
+    }
+}
+
 impl UnitInit for StructPages {
     type Unit = Pin<KBox<PageMap>>;
 
@@ -99,6 +147,7 @@ impl UnitInit for StructPages {
         if delay > 0 {
             delay::msleep(delay);
         }
+        self.clear_descriptor_poison(unit, &m)?;
         let t0 = Ktime::ktime_get();
         let route = FailureRoute {
             target: self.target.clone(),

@@ -341,3 +341,33 @@ fn linear_map_offset_is_the_head_run() {
     let s = Layout::compute(Placement::Sectioned, 4 * GIB, GIB).unwrap();
     assert_eq!(s.linear_map_offset(), None);
 }
+
+#[test]
+fn descriptors_are_the_altmap_pages_struct_pages_go_to() {
+    const GIB: u64 = 1 << 30;
+    for placement in [Placement::Head, Placement::Sectioned] {
+        for size in [GIB, 3 * GIB + (256 << 20)] {
+            let l = Layout::compute(placement, 4 * GIB, size).unwrap();
+            let mut data = 0;
+            for u in 0..l.units() {
+                let m = l.unit_map(u).unwrap();
+                let (off, len) = m.descriptors();
+                // Enough for the unit's struct pages, and right before its
+                // data, never over the info block.
+                assert!(
+                    len * PAGE_SIZE / DESC_SIZE >= m.len,
+                    "{placement:?} unit {u}"
+                );
+                assert_eq!(off + len, m.data_start, "{placement:?} unit {u}");
+                assert!(off >= INFO_RESERVE, "{placement:?} unit {u}");
+                assert_eq!(m.logical_start, data, "{placement:?} unit {u}");
+                data += m.data_len();
+            }
+            assert_eq!(data, l.data_size, "{placement:?} {size}");
+            if placement == Placement::Sectioned {
+                let m = l.unit_map(1).unwrap();
+                assert_eq!(m.descriptors(), (m.start, CHUNK_SIZE));
+            }
+        }
+    }
+}

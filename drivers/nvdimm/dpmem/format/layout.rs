@@ -150,6 +150,23 @@ pub struct UnitMap {
     pub logical_start: u64,
 }
 
+impl UnitMap {
+    /// Namespace offset and length of the descriptors: the altmap pages
+    /// that may hold struct pages (the unit's chunk, or for head placement
+    /// the whole reservation after the info block).
+    pub fn descriptors(&self) -> (u64, u64) {
+        (
+            self.start + self.reserve_pages * PAGE_SIZE,
+            self.free_pages * PAGE_SIZE,
+        )
+    }
+
+    /// Bytes of data in the unit (from `data_start` to the range's end).
+    pub fn data_len(&self) -> u64 {
+        (self.start + self.len).saturating_sub(self.data_start)
+    }
+}
+
 const fn align_up(v: u64, a: u64) -> Option<u64> {
     match v.checked_add(a - 1) {
         Some(x) => Some(x / a * a),
