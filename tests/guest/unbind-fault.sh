@@ -41,10 +41,13 @@ for fs in ext4 xfs; do
 	./daxtool hold /mnt/f 8 >/tmp/hold.out 2>&1 &
 	holder=$!
 	sleep 1
-	check_eq "$fs: the fault is waiting for struct pages" "$(units)" ""
+	check_eq "$fs: the fault is waiting for struct pages" "$(units):$(cat /tmp/hold.out)" ":"
 	dmesg -c >/dev/null
-	echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+	us=$(./daxtool timed-write /sys/bus/nd/drivers/dpmem/unbind $ns)
 	check_eq "$fs: unbind during the wait completes" "$(ns_driver $ns)" ""
+	# It waited for the fault (kill_dax), which waited for the worker's
+	# remaining 2 s: the unbind did happen while the fault was waiting.
+	check "$fs: ... after waiting for the fault ($((us / 1000)) ms)" test "$us" -gt 1000000
 	echo 0 >$delay
 	check_fails "$fs: while the filesystem holds the disk, rebinding is refused" \
 		sh -c "echo $ns >/sys/bus/nd/drivers/dpmem/bind"

@@ -21,9 +21,10 @@ for line in out.splitlines():
     if m:
         fn = m.group(1)
         continue
-    m = re.search(r"\bsubq\s+\$(\d+),\s*%rsp", line)
+    # Decimal (LLVM 14) or hex (newer llvm-objdump) immediates.
+    m = re.search(r"\bsubq?\s+\$(0x[0-9a-f]+|\d+),\s*%rsp", line)
     if m and fn:
-        frames[fn] = max(frames.get(fn, 0), int(m.group(1)))
+        frames[fn] = max(frames.get(fn, 0), int(m.group(1), 0))
 if not frames:
     print("MISSING: no stack frames found in %s" % ko)
     sys.exit(1)

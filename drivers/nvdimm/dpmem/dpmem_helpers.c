@@ -166,7 +166,7 @@ int dpmem_dev_to_node(struct device *dev)
 	return dev_to_node(dev);
 }
 
-/* Wakes pollers of /sys/block/<disk>/badblocks after poison was cleared. */
+/* The kernfs node of /sys/block/<disk>/badblocks, for sysfs_notify_dirent(). */
 struct kernfs_node *dpmem_disk_badblocks_dirent(struct gendisk *disk)
 {
 	return sysfs_get_dirent(disk_to_dev(disk)->kobj.sd, "badblocks");

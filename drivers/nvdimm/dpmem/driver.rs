@@ -32,12 +32,13 @@ fn read_info_block(ns: &Namespace) -> Result<KBox<[u8; infoblock::BLOCK_SIZE]>> 
     })
     .inspect_err(|e| {
         if *e == EBUSY {
-            // Our previous disk's data still claims the range: a
-            // filesystem is mounted on the disk that unbind deleted.
+            // Someone claims the range: typically our previous disk's
+            // data, kept while a filesystem is mounted on the disk that
+            // unbind deleted.
             ns_log!(
                 ns,
                 Err,
-                "the namespace's range is still in use: unmount the filesystem of its previous disk first\n"
+                "the namespace's range is still in use (e.g. by a filesystem still mounted on its previous disk: unmount it first)\n"
             );
         } else {
             ns_log!(

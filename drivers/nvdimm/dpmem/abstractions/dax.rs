@@ -4,9 +4,10 @@
 //! offers to filesystems mounted with `-o dax`, and the route by which
 //! memory failures in its pages reach the filesystem.
 //!
-//! The [`DaxHost`] is installed into its [`GenDisk`], which drops it first,
-//! in `pmem.c`'s order (`dax_remove_host`, `kill_dax`, `put_dax`, then
-//! `del_gendisk`).
+//! The [`DaxHost`] is installed into its [`GenDisk`], which kills it first,
+//! in `pmem.c`'s order (`dax_remove_host`, `kill_dax`, then `del_gendisk`),
+//! and drops our reference (`put_dax`) after `del_gendisk` removed the
+//! `dax` attribute group that uses it.
 //!
 //! C header: [`include/linux/dax.h`](srctree/include/linux/dax.h)
 
@@ -126,9 +127,11 @@ impl<T: Operations> Default for DaxVTable<T> {
 
 /// # Safety
 ///
-/// `dax_dev` was made by [`DaxHost::install`] for a disk of
-/// `T`, and is alive: its private data is the disk's `Pin<KBox<T>>`, which
-/// outlives the dax device.
+/// `dax_dev` was made by [`DaxHost::install`] for a disk of `T`, and is
+/// alive: its private data is the disk's `Pin<KBox<T>>`. The DAX core calls
+/// the operations only inside `dax_read_lock()` while the device is alive,
+/// and the disk kills it (`kill_dax`, which waits for those sections)
+/// before it deletes the disk and hands the data to `free_disk`.
 unsafe fn data<'a, T: Operations>(dax_dev: *mut bindings::dax_device) -> Pin<&'a T> {
     // SAFETY: per the function's contract.
     unsafe { <Pin<KBox<T>> as ForeignOwnable>::borrow(bindings::dax_get_private(dax_dev)) }
@@ -385,8 +388,9 @@ impl DaxHost {
         let d = disk.as_raw();
         let disk_ptr = NonNull::new(d).ok_or(EINVAL)?;
         // SAFETY: the disk is live and not yet added; its private data is
-        // the `Pin<KBox<T>>` the vtable's callbacks expect, and it outlives
-        // the dax device (the disk drops this host first).
+        // the `Pin<KBox<T>>` the vtable's callbacks expect, used only while
+        // the dax device is alive (see `data`), and the disk kills it before
+        // the data can go.
         let dax = from_err_ptr(unsafe { bindings::alloc_dax((*d).private_data, vtable.as_raw()) })?;
         let dax = NonNull::new(dax).ok_or(ENOMEM)?;
         let attrs = DaxAttrs::new(dax.as_ptr()).inspect_err(|_| {

@@ -62,18 +62,19 @@ impl SysfsOut {
 
 impl SysfsOut {
     /// Lets `f` write into the rest of the page; `f` returns how many bytes
-    /// it wrote (at most the slice's length).
+    /// it wrote (at most the slice's length). The page's last byte is kept
+    /// free, as `sysfs_emit_at` does: a show returning a whole page is
+    /// refused as a bad count.
     pub fn write_with(&mut self, f: impl FnOnce(&mut [u8]) -> usize) {
-        let used = usize::try_from(self.len)
-            .unwrap_or(PAGE_SIZE)
-            .min(PAGE_SIZE);
+        const ROOM: usize = PAGE_SIZE - 1;
+        let used = usize::try_from(self.len).unwrap_or(ROOM).min(ROOM);
         // SAFETY: `buf` is the sysfs page (type invariant), of which the
         // first `used` bytes are taken; the slice is the rest, borrowed
         // through `&mut self` for the call only.
         let rest = unsafe {
-            core::slice::from_raw_parts_mut(self.buf.cast::<u8>().add(used), PAGE_SIZE - used)
+            core::slice::from_raw_parts_mut(self.buf.cast::<u8>().add(used), ROOM - used)
         };
-        let n = f(rest).min(PAGE_SIZE - used);
+        let n = f(rest).min(ROOM - used);
         self.len += n as i32;
     }
 }

@@ -180,6 +180,13 @@ unsafe extern "C" fn free_disk_trampoline<T: Operations>(disk: *mut bindings::ge
         // SAFETY: per the contract, from `into_foreign` and owned by the
         // disk since `GenDisk` was dropped; taken back once (nulled above).
         drop(unsafe { <Pin<KBox<T>> as ForeignOwnable>::from_foreign(data) });
+        // The module reference `GenDisk`'s drop took for the data, last:
+        // `bdev_release()` drops the opener's module reference before the
+        // final `put_device()` that runs this, so without it `rmmod` could
+        // free this code while the data (struct pages: seconds) goes.
+        // SAFETY: the disk's `fops` are ours, owned by the module whose
+        // reference was taken in `GenDisk::drop` (non-null data).
+        unsafe { bindings::module_put((*(*disk).fops).owner) };
     }
 }
 
@@ -322,7 +329,9 @@ impl<T: Operations> GenDisk<T> {
         if let Some(bb) = T::badblocks(&self.data()) {
             // SAFETY: the disk is live and was just added.
             if !unsafe { bb.watch(self.disk.as_ptr()) } {
-                pr_warn!("'badblocks' notification disabled\n");
+                // SAFETY: the disk is live; `disk_name` is NUL-terminated.
+                let name = unsafe { CStr::from_char_ptr((*self.disk.as_ptr()).disk_name.as_ptr()) };
+                pr_warn!("{name}: 'badblocks' notification disabled\n");
             }
         }
         Ok(())
@@ -332,34 +341,39 @@ impl<T: Operations> GenDisk<T> {
 impl<T: Operations> Drop for GenDisk<T> {
     fn drop(&mut self) {
         // pmem.c's order: DAX ends first (no new DAX users, existing ones
-        // told the device is gone), then the disk is deleted. The dax
-        // device itself is dropped after that, with the `dax` attribute
-        // group that refers to it gone.
+        // told the device is gone, `direct_access` calls waited for), then
+        // the disk is deleted. Our reference to the dax device is dropped
+        // after that, once the `dax` attribute group that uses it is gone.
         let mut dax = self.dax.take();
         if let Some(dax) = dax.as_mut() {
             dax.kill();
         }
         let d = self.disk.as_ptr();
         // SAFETY: the disk is ours (type invariant). `del_gendisk` returns
-        // once no bio is inside `submit_bio` and none can enter; the DAX
-        // host is gone: nothing calls into the data any more.
+        // once no bio is inside `submit_bio` and none can enter; DAX is
+        // dead: nothing calls into the data any more.
         unsafe {
             if self.added {
                 bindings::del_gendisk(d);
+                drop(dax);
                 // The data goes with the disk's last reference
                 // (`free_disk`): a filesystem still mounted on the deleted
                 // disk keeps it, and what it owns (the struct pages under
                 // the filesystem's DAX entries and its users' mappings),
-                // until it lets go of the disk.
+                // until it lets go of the disk. The module stays until
+                // then (`free_disk_trampoline` puts this reference).
+                if !(*d).private_data.is_null() {
+                    bindings::__module_get((*(*d).fops).owner);
+                }
                 bindings::put_disk(d);
             } else {
                 // Never added: `free_disk` is not called.
+                drop(dax);
                 let data = (*d).private_data;
                 (*d).private_data = core::ptr::null_mut();
                 bindings::put_disk(d);
                 drop(<Pin<KBox<T>> as ForeignOwnable>::from_foreign(data));
             }
         }
-        drop(dax);
     }
 }

@@ -141,6 +141,11 @@ impl<T: Driver> Adapter<T> {
                 unsafe { bindings::dpmem_dev_set_drvdata(dev, ptr.cast_mut()) };
                 0
             }
+            // `nvdimm_bus_probe()` counts -EOPNOTSUPP as a bind (it
+            // advances the region's seeds): whatever returned it (a kernel
+            // helper such as nvdimm_namespace_common_probe()), it is a
+            // refusal here.
+            Err(e) if e.to_errno() == -(bindings::EOPNOTSUPP as i32) => EINVAL.to_errno(),
             Err(e) => e.to_errno(),
         }
     }
