@@ -15,16 +15,6 @@
 . ./lib.sh
 
 MIB=1048576
-mount -t debugfs none /sys/kernel/debug 2>/dev/null
-inj=/sys/kernel/debug/mce-inject
-inject_mce() {
-	echo sw >$inj/flags &&
-		printf '%#x\n' "$1" >$inj/addr &&
-		echo 0xb400000000080000 >$inj/status &&
-		echo 0xc >$inj/misc &&
-		echo 0 >$inj/cpu &&
-		echo 4 >$inj/bank
-}
 a=$(namespace_of_size $((512 * MIB)))
 b=$(namespace_of_size $((384 * MIB)))
 check "two NFIT namespaces" test -n "$a" -a -n "$b"

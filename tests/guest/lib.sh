@@ -96,3 +96,24 @@ check_refused() {
 		not_ok "$_name" "format '$*' failed with '$_got', want '$_want'"
 	fi
 }
+
+# mce_injector: debugfs mounted and the kernel's MCE injector there.
+mce_injector() {
+	mount -t debugfs none /sys/kernel/debug 2>/dev/null
+	test -w /sys/kernel/debug/mce-inject/bank
+}
+
+# inject_mce PHYS: a software-injected uncorrected memory error at PHYS
+# (debugfs mce-inject), which the NFIT MCE notifier turns into poison. The
+# guest CPU of -cpu max under TCG is AMD: a UC error in bank 4 with
+# extended error code 8; misc bits 5:0 = 12 make the range one 4 KiB page.
+inject_mce() {
+	mce_injector || return 1
+	_inj=/sys/kernel/debug/mce-inject
+	echo sw >$_inj/flags &&
+		printf '%#x\n' "$1" >$_inj/addr &&
+		echo 0xb400000000080000 >$_inj/status &&
+		echo 0xc >$_inj/misc &&
+		echo 0 >$_inj/cpu &&
+		echo 4 >$_inj/bank
+}

@@ -18,12 +18,10 @@
 . ./lib.sh
 
 MIB=1048576
-mount -t debugfs none /sys/kernel/debug 2>/dev/null
-inj=/sys/kernel/debug/mce-inject
 a=$(namespace_of_size $((256 * MIB)))
 b=$(namespace_of_size $((384 * MIB)))
 check "two NFIT namespaces" test -n "$a" -a -n "$b"
-check "the MCE injector is there" test -w $inj/bank
+check "the MCE injector is there" mce_injector
 check "modprobe dpmem" modprobe dpmem
 check "format for dpmem (head placement: linear data)" dpmem_format "$a" head
 check "modprobe nd_pmem" modprobe nd_pmem
@@ -37,15 +35,6 @@ pfn=$(cat /sys/bus/nd/devices/$b/holder)
 b_data=$(cat /sys/bus/nd/devices/$pfn/resource)
 check "data start of $ad and $bd known" test "$a_data" -gt 0 -a "$((b_data))" -gt 0
 
-# inject_mce PHYS: a software-injected uncorrected memory error at PHYS.
-inject_mce() {
-	echo sw >$inj/flags &&
-		printf '%#x\n' "$1" >$inj/addr &&
-		echo 0xb400000000080000 >$inj/status &&
-		echo 0xc >$inj/misc &&
-		echo 0 >$inj/cpu &&
-		echo 4 >$inj/bank
-}
 # wait_for FILE TEXT: up to 10 s for FILE to read TEXT.
 wait_for() {
 	_i=0

@@ -8,7 +8,8 @@
 //!
 //! - [`nvdimm`]: the nd bus driver, the namespace, its region;
 //! - [`block`]: the bio-based disk, bios and their segments, bad blocks;
-//! - [`dax`]: the DAX host and its operations, memory-failure routing;
+//! - [`dax`]: the DAX host and its operations, memory-failure routing
+//!   (its disk's `dax/write_cache` attribute in `dax_attrs`);
 //! - [`memremap`]: ZONE_DEVICE page maps with struct pages on the device;
 //! - [`resource`]: claims on physical address space;
 //! - [`pmem`]: the mapping of pmem and its copy routines;
@@ -21,6 +22,7 @@
 pub mod bindings;
 pub mod block;
 pub mod dax;
+mod dax_attrs;
 pub mod delay;
 pub mod errno;
 pub mod memremap;
