@@ -96,6 +96,7 @@ void *dpmem_bvec_virt(struct page *page, unsigned long offset);
 int dpmem_dev_to_node(struct device *dev);
 struct kernfs_node *dpmem_disk_badblocks_dirent(struct gendisk *disk);
 u64 dpmem_pfn_t_dev_map(phys_addr_t phys);
+bool dpmem_page_clear_hwpoison(unsigned long pfn);
 const void *dpmem_zero_page(void);
 struct workqueue_struct *dpmem_alloc_ordered_wq(const char *name);
 struct workqueue_struct *dpmem_alloc_unbound_wq(int max_active);

@@ -246,6 +246,7 @@ pub fn attach(
             region,
             badblocks,
             pages,
+            name: disk_name,
         },
         GFP_KERNEL,
     )?;

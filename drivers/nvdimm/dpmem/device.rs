@@ -12,6 +12,7 @@ use crate::abstractions::block::Badblocks;
 use crate::abstractions::nvdimm::Region;
 use crate::abstractions::pmem::Mapping;
 use crate::format::layout::{Extent, Layout, PAGE_SIZE};
+use crate::format::naming::DiskName;
 use crate::lazy::LazyOwner;
 use crate::struct_pages::StructPages;
 use kernel::prelude::*;
@@ -56,6 +57,8 @@ pub struct PmemDevice {
     /// unbound still has DAX entries (and its users mappings) over them
     /// until it lets go of the disk (see [`crate::attach::Binding`]).
     pub pages: LazyOwner<StructPages>,
+    /// The disk's name, for the kernel log.
+    pub name: DiskName,
 }
 
 impl PmemDevice {
@@ -85,6 +88,7 @@ impl PmemDevice {
                 break;
             };
             if cleared > 0 {
+                self.mkpage_present(at, cleared);
                 // Stale cache lines could still hold the poisoned data.
                 let _ = self.map.invalidate(at, piece);
             }
@@ -96,6 +100,26 @@ impl PmemDevice {
         Cleared {
             bytes: done,
             all: done >= len,
+        }
+    }
+
+    /// `pmem_mkpage_present()`: pages at mapping offset `off` whose poison
+    /// was cleared go back into service if `memory_failure()` had taken
+    /// them out (only pages with struct pages can have been).
+    fn mkpage_present(&self, off: u64, len: u32) {
+        let Some(unit) = self.layout.unit_at(off) else {
+            return;
+        };
+        let phys = self.map.phys() + off;
+        let healed = self
+            .pages
+            .with_ready(unit, |map| map.clear_hwpoison(phys, len.into()))
+            .unwrap_or(0);
+        if healed > 0 {
+            pr_info!(
+                "{}: poison cleared at {phys:#x}: {healed} page(s) back in service\n",
+                self.name.as_str()
+            );
         }
     }
 

@@ -14,6 +14,7 @@
 #include <linux/uuid.h>
 #include <linux/workqueue.h>
 #include <linux/sched/mm.h>
+#include <linux/set_memory.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
@@ -183,6 +184,19 @@ static_assert(sizeof(struct page) == 64,
 u64 dpmem_pfn_t_dev_map(phys_addr_t phys)
 {
 	return phys_to_pfn_t(phys, PFN_DEV | PFN_MAP).val;
+}
+
+/*
+ * pmem_mkpage_present() for one page: memory_failure() marked it
+ * PG_hwpoison (and a machine check may have unmapped it from the direct
+ * map); its poison is cleared now, so it goes back into service.
+ */
+bool dpmem_page_clear_hwpoison(unsigned long pfn)
+{
+	if (!TestClearPageHWPoison(pfn_to_page(pfn)))
+		return false;
+	clear_mce_nospec(pfn);
+	return true;
 }
 
 /* The shared zero page, for zero_page_range. */

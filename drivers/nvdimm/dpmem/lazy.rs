@@ -266,6 +266,19 @@ impl<I: UnitInit> Lazy<I> {
         acc
     }
 
+    /// `f` of unit `unit` if it is initialised (under the lock, so the
+    /// unit cannot go away meanwhile).
+    pub fn with_ready<R>(&self, unit: u64, f: impl FnOnce(&I::Unit) -> R) -> Option<R> {
+        if !self.is_ready(unit) {
+            return None;
+        }
+        let s = self.slots.lock();
+        match s.units.get(unit as usize) {
+            Some(Slot::Ready(u)) => Some(f(u)),
+            _ => None,
+        }
+    }
+
     /// Units whose initialisation failed.
     pub fn failed(&self) -> u64 {
         self.flags

@@ -60,6 +60,11 @@
  *                                    info block's SIZE-byte field at FIELD
  *                                    (offset in the block) to VALUE and
  *                                    reseal its checksum (a crafted block)
+ *   daxtool hwpoison FILE OFFSET     map FILE shared, fault in the page at
+ *                                    OFFSET and madvise(MADV_HWPOISON) it:
+ *                                    memory_failure() as for a machine
+ *                                    check there; the kernel then kills
+ *                                    this process with SIGBUS
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -613,6 +618,25 @@ static int cmd_ib_set(const char *dev, size_t field, size_t size, uint64_t value
 	return 0;
 }
 
+static int cmd_hwpoison(const char *path, uint64_t off)
+{
+	volatile char *p;
+	int fd = open(path, O_RDWR);
+
+	if (fd < 0)
+		return fail("open", path);
+	if (off % 4096)
+		return fail("offset not page aligned", path);
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
+	if (p == MAP_FAILED)
+		return fail("mmap", path);
+	(void)p[0];
+	if (madvise((void *)p, 4096, MADV_HWPOISON))
+		return fail("madvise(MADV_HWPOISON)", path);
+	printf("not killed\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -650,6 +674,8 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "ib-set") && argc == 6)
 		return cmd_ib_set(argv[2], strtoull(argv[3], 0, 0), strtoull(argv[4], 0, 0),
 				  strtoull(argv[5], 0, 0));
+	if (!strcmp(c, "hwpoison") && argc == 4)
+		return cmd_hwpoison(argv[2], strtoull(argv[3], 0, 0));
 	if (!strcmp(c, "pmd") && argc == 4)
 		return cmd_pmd(argv[2], strtoull(argv[3], 0, 0));
 	fprintf(stderr, "usage: see the comment at the top of daxtool.c\n");

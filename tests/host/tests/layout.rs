@@ -371,3 +371,30 @@ fn descriptors_are_the_altmap_pages_struct_pages_go_to() {
         }
     }
 }
+
+#[test]
+fn unit_at_is_the_unit_whose_page_map_covers_the_offset() {
+    for placement in [Placement::Head, Placement::Sectioned] {
+        for (start, size) in [(4 * GIB, GIB), (4 * GIB - 2 * MIB, 3 * GIB + 10 * MIB)] {
+            let l = Layout::compute(placement, start, size).unwrap();
+            for unit in 0..l.units() {
+                let u = l.unit_map(unit).unwrap();
+                for off in [u.start, u.data_start, u.start + u.len - 1] {
+                    assert_eq!(l.unit_at(off), Some(unit), "{placement:?} {off:#x}");
+                }
+            }
+            // Every data byte is in a unit; nothing past the last one is.
+            let mut logical = 0;
+            while logical < l.data_size {
+                let e = l.locate(logical).unwrap();
+                assert_eq!(l.unit_at(e.offset), Some(e.unit));
+                logical += ALIGN;
+            }
+            assert_eq!(l.unit_at(l.mapped_len()), None);
+            assert_eq!(l.unit_at(u64::MAX), None);
+            if l.sections_offset > 0 {
+                assert_eq!(l.unit_at(l.sections_offset - 1), None);
+            }
+        }
+    }
+}

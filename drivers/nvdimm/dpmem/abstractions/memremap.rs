@@ -140,6 +140,35 @@ impl PageMap {
         Ok(this)
     }
 
+    /// `pmem_mkpage_present()`: the data pages of this map in
+    /// wholly inside `[phys, phys + len)`, whose poison was just cleared, go back into
+    /// service: their `PG_hwpoison` (set by `memory_failure()`) is cleared,
+    /// and the direct map restored where a machine check had unmapped
+    /// them. Returns how many pages were marked poisoned.
+    pub fn clear_hwpoison(&self, phys: u64, len: u64) -> u64 {
+        // SAFETY: initialised (type invariant); the range and altmap are
+        // not changed after `memremap_pages`.
+        let (range, altmap) = unsafe {
+            let p = self.pgmap.get();
+            (*(*p).__bindgen_anon_1.range.as_ref(), (*p).altmap)
+        };
+        // Struct pages of the altmap's own pages are never poisoned
+        // (`pgmap_pfn_valid()` refuses them): only the data pages.
+        let first = (range.start >> PAGE_SHIFT) + (altmap.reserve + altmap.free) as u64;
+        let end = (range.end + 1) >> PAGE_SHIFT;
+        let lo = (phys.saturating_add((1 << PAGE_SHIFT) - 1) >> PAGE_SHIFT).max(first);
+        let hi = (phys.saturating_add(len) >> PAGE_SHIFT).min(end);
+        let mut healed = 0;
+        for pfn in lo..hi {
+            // SAFETY: `pfn` is in this map's range, whose struct pages
+            // exist while it is mapped; `self` keeps it mapped.
+            if unsafe { bindings::dpmem_page_clear_hwpoison(pfn as kernel::ffi::c_ulong) } {
+                healed += 1;
+            }
+        }
+        healed
+    }
+
     /// Pages of the altmap holding struct pages so far.
     pub fn altmap_used_pages(&self) -> u64 {
         // SAFETY: initialised (type invariant); a racy read of a counter the

@@ -319,6 +319,19 @@ impl Layout {
         })
     }
 
+    /// The unit whose page map covers namespace offset `offset`, if any.
+    pub fn unit_at(&self, offset: u64) -> Option<u64> {
+        if offset >= self.mapped_len() {
+            return None;
+        }
+        match self.placement {
+            Placement::Head => Some(0),
+            Placement::Sectioned => offset
+                .checked_sub(self.sections_offset)
+                .map(|o| o / SECTION_SIZE),
+        }
+    }
+
     /// Number of 2 MiB descriptor chunks in the reservation.
     pub fn chunks(&self) -> u64 {
         self.desc_size() / CHUNK_SIZE
