@@ -228,7 +228,12 @@ impl Driver for DpmemDriver {
         // (nd_pmem_remove() flushes too, before its disk's devres teardown):
         // writes without FUA or PREFLUSH become durable on regions with
         // flush hints or an asynchronous flush.
+        let pages = data.pages().handle();
         drop(data);
+        // DAX is dead: no fault needs struct pages any more. A filesystem
+        // still mounted on the deleted disk keeps the page maps until it
+        // lets go, but the worker builds no more of them meanwhile.
+        pages.quiesce();
         flush_region(ns);
         ns_log!(
             ns,

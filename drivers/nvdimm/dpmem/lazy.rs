@@ -279,6 +279,16 @@ impl<I: UnitInit> Lazy<I> {
         }
     }
 
+    /// Stops initialising units: queued ones are skipped, waiting and later
+    /// callers get `ENXIO`. Units already initialised, and the one being
+    /// initialised now, are kept until the owner is dropped: after unbind a
+    /// filesystem still mounted on the deleted disk has DAX entries over
+    /// them, and nothing may need more of them.
+    pub fn quiesce(&self) {
+        self.slots.lock().stopping = true;
+        self.changed.notify_all();
+    }
+
     /// Units whose initialisation failed.
     pub fn failed(&self) -> u64 {
         self.flags

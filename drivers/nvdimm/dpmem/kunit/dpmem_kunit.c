@@ -17,6 +17,7 @@ void dpmem_kunit_blk_status(struct kunit *test);
 void dpmem_kunit_sectioned_map(struct kunit *test);
 void dpmem_kunit_lazy_concurrency(struct kunit *test);
 void dpmem_kunit_lazy_transient(struct kunit *test);
+void dpmem_kunit_lazy_quiesce(struct kunit *test);
 
 static struct kunit_case dpmem_naming_cases[] = {
 	KUNIT_CASE(dpmem_kunit_disk_names),
@@ -56,6 +57,7 @@ static struct kunit_case dpmem_lazy_cases[] = {
 	KUNIT_CASE(dpmem_kunit_sectioned_map),
 	KUNIT_CASE(dpmem_kunit_lazy_concurrency),
 	KUNIT_CASE(dpmem_kunit_lazy_transient),
+	KUNIT_CASE(dpmem_kunit_lazy_quiesce),
 	{}
 };
 

@@ -322,3 +322,52 @@ pub unsafe extern "C" fn dpmem_kunit_lazy_transient(test: *mut bindings::kunit) 
     kexpect!(t, calls[1].load(Ordering::SeqCst) == 1);
     kexpect!(t, owner.failed() == 1);
 }
+
+/// Unbind with a filesystem still holding the disk: `quiesce` stops the
+/// worker from building queued units (nothing can need them), waiting and
+/// later callers get `ENXIO`, and what was built stays until the owner is
+/// dropped, which undoes it.
+///
+/// # Safety
+///
+/// Called by KUnit with the running test (`dpmem_kunit.c`).
+#[no_mangle]
+pub unsafe extern "C" fn dpmem_kunit_lazy_quiesce(test: *mut bindings::kunit) {
+    use crate::lazy::{Lazy, LazyOwner};
+    use core::sync::atomic::Ordering;
+    use kernel::sync::Arc;
+    // INVARIANT: KUnit passes the running test.
+    let t = Test(test);
+    let Ok(drops) = Arc::new(Drops::default(), GFP_KERNEL) else {
+        kexpect!(t, false);
+        return;
+    };
+    let Ok(owner) = LazyOwner::new(
+        CountingInit {
+            calls: Default::default(),
+            drops: drops.clone(),
+        },
+        8,
+        kernel::c_str!("kunit-quiesce"),
+    ) else {
+        kexpect!(t, false);
+        return;
+    };
+    kexpect!(t, Lazy::ensure(&owner, 7) == Ok(()));
+    // Eight units' worth of work queued at once (30 ms each); stop at once.
+    for unit in 0..7 {
+        kexpect!(t, Lazy::start(&owner, unit).is_ok());
+    }
+    owner.quiesce();
+    kexpect!(t, Lazy::ensure(&owner, 6) == Err(ENXIO));
+    // SAFETY: plain sleep in the test's process context.
+    unsafe { bindings::msleep(300) };
+    let calls = &owner.initialiser().calls;
+    let built: u32 = calls[..7].iter().map(|c| c.load(Ordering::SeqCst)).sum();
+    // At most the unit the worker had taken before `quiesce`.
+    kexpect!(t, built <= 1);
+    kexpect!(t, owner.is_ready(7));
+    kexpect!(t, drops.undone.load(Ordering::SeqCst) == 0);
+    drop(owner);
+    kexpect!(t, drops.undone.load(Ordering::SeqCst) == 1 + built);
+}
