@@ -1,0 +1,97 @@
+# SPDX-License-Identifier: GPL-2.0
+# guest-args: --nvdimm 1G --nvdimm 768M --nvdimm 640M --nvdimm 384M --nvme 256M --virtio-blk 256M
+#
+# The struct pages at work (#19 item 1, 2): a shared mapping of a file on
+# ext4 or xfs -o dax is the buffer of O_DIRECT reads and writes to other
+# block devices. The kernel pins the mapping's pages (get_user_pages: the
+# struct pages must exist; for an untouched mapping the pin faults them in,
+# which for sectioned placement builds the sections) and hands them to the
+# other driver: an emulated NVMe controller and a virtio-blk disk move the
+# data by DMA, a loop device and a pmem disk by copying. Both directions,
+# 4 KiB and 2 MiB-aligned (PMD) mappings, and the other ways user space
+# hands DAX pages to the kernel: fork, process_vm_readv, vmsplice. A
+# FOLL_LONGTERM pin (io_uring fixed buffers) is refused as on nd_pmem.
+# Everything is run on dpmem (head and sectioned placement) and on nd_pmem
+# fsdax map=dev in the same guest.
+. ./lib.sh
+
+MIB=1048576
+SIZE=$((8 * MIB))
+a=$(namespace_of_size $((1024 * MIB)))
+c=$(namespace_of_size $((768 * MIB)))
+b=$(namespace_of_size $((640 * MIB)))
+d=$(namespace_of_size $((384 * MIB)))
+check "four namespaces" test -n "$a" -a -n "$b" -a -n "$c" -a -n "$d"
+check "an NVMe disk" test -b /dev/nvme0n1
+check "a virtio-blk disk" test -b /dev/vda
+check "modprobe dpmem" modprobe dpmem
+check "dpmem head on $a" dpmem_format "$a" head
+check "dpmem sectioned on $c" dpmem_format "$c" sectioned
+check "modprobe nd_pmem" modprobe nd_pmem
+check "nd_pmem fsdax on $b" ndctl create-namespace -f -e "$b" -m fsdax -M dev
+check_eq "nd_pmem raw on $d" "$(ns_driver "$d")" nd_pmem
+blockdev_of() { ndctl list -n "$1" | sed -n 's/.*"blockdev":"\([^"]*\)".*/\1/p'; }
+ad=$(blockdev_of "$a") bd=$(blockdev_of "$b") cd=$(blockdev_of "$c") dd_=$(blockdev_of "$d")
+dd if=/dev/zero of=/tmp/loop.img bs=1M count=64 2>/dev/null
+check "a loop device" losetup /dev/loop0 /tmp/loop.img
+units() { cat /sys/bus/nd/devices/$c/dpmem/units_initialised; }
+echo 1 >/sys/kernel/tracing/events/fs_dax/dax_pmd_fault_done/enable
+
+# round DISK FS OTHER: DAX filesystem FS on DISK; OTHER is a pmem disk of
+# the other driver, used raw.
+round() {
+	disk=$1 fs=$2 other=$3
+	case $fs in
+	ext4) mk="mkfs.ext4 -q -F -b 4096" ;;
+	xfs) mk="mkfs.xfs -q -f -m reflink=0 -d su=2m,sw=1" ;;
+	esac
+	t="$disk/$fs"
+	check "$t: mkfs and mount -o dax" sh -c "$mk /dev/$disk && mount -o dax /dev/$disk /mnt" || return
+	if [ "$disk" = "$cd" ]; then
+		# Unbind and bind: no struct pages yet, mkfs used block I/O only.
+		umount /mnt
+		echo "$c" >/sys/bus/nd/drivers/dpmem/unbind
+		echo "$c" >/sys/bus/nd/drivers/dpmem/bind
+		mount -o dax /dev/$disk /mnt
+		check_eq "$t: no section has struct pages" "$(units)" ""
+	fi
+	n=0
+	for target in nvme0n1 vda loop0 $other $dd_; do
+		for dir in from to; do
+			for kind in small huge; do
+				n=$((n + 1))
+				echo >/sys/kernel/tracing/trace
+				out=$(./diotool dio /dev/$target /mnt/f$n $SIZE $dir $kind 2>&1)
+				check "$t: O_DIRECT $dir $target, $kind mapping" test $? -eq 0 || echo "$out"
+				# xfs with su=2m gives 2 MiB-aligned extents: the pins
+				# fault in PMDs (4 of them for 8 MiB).
+				pmds=$(grep -c 'dax_pmd_fault_done.*NOPAGE' /sys/kernel/tracing/trace)
+				[ "$kind" = huge ] && [ "$fs" = xfs ] &&
+					check "$t: ... through PMD faults ($pmds)" test "$pmds" -ge 4
+			done
+		done
+		if [ "$disk" = "$cd" ] && [ "$target" = nvme0n1 ]; then
+			check "$t: the pins built sections ($(units))" test -n "$(units)"
+		fi
+	done
+	check "$t: a forked child reads the NVMe disk into the shared mapping" ./diotool fork /dev/nvme0n1 /mnt/fork $SIZE
+	# process_vm_readv: needs CONFIG_CROSS_MEMORY_ATTACH (next kernel rebuild)
+	check "$t: vmsplice of the mapping" ./diotool vmsplice /mnt/f1 $SIZE
+	lt=$(./diotool longterm /mnt/f1 2>&1)
+	eval "longterm_$(echo "$disk" | tr -d .)_$fs='$lt'"
+	check "$t: umount" umount /mnt
+}
+
+for fs in ext4 xfs; do
+	round "$ad" $fs "$bd"
+	round "$cd" $fs "$bd"
+	round "$bd" $fs "$ad"
+	check_eq "$fs: a long-term pin of a DAX mapping is refused as on nd_pmem" \
+		"$(eval echo "\$longterm_${ad}_$fs / \$longterm_${cd}_$fs")" \
+		"$(eval echo "\$longterm_${bd}_$fs / \$longterm_${bd}_$fs")"
+	check_eq "$fs: ... with EOPNOTSUPP" "$(eval echo "\$longterm_${bd}_$fs")" "refused EOPNOTSUPP"
+done
+check "unbind dpmem's namespaces" sh -c "echo $a >/sys/bus/nd/drivers/dpmem/unbind && echo $c >/sys/bus/nd/drivers/dpmem/unbind"
+check "rmmod dpmem" rmmod dpmem
+check_fails "no WARN or BUG" klog_has "WARNING:|BUG:|Oops|Call Trace"
+done_testing
