@@ -25,12 +25,21 @@
  *   diotool vmsplice DAXFILE SIZE
  *       the mapping's pages are spliced into a pipe (vmsplice) and read
  *       back from it; compared with read() of the file.
+ *   diotool pinbreak DEV DAXFILE SIZE truncate|punch|none
+ *       a child writes DAXFILE's fresh mapping (holding a pattern) to DEV
+ *       with O_DIRECT, which pins its pages while the (slow) disk works;
+ *       300 ms in, the parent truncates the file or punches out all of it
+ *       (none: does nothing), which must wait until the pins are dropped
+ *       (dax_layout_busy_page). Prints how long that took and when the
+ *       transfer ended (ms after the break began); DEV must hold the pattern,
+ *       and the file be empty (truncate) or zeros (punch).
  *   diotool longterm DAXFILE
  *       registers the mapping as io_uring fixed buffers (a FOLL_LONGTERM
  *       pin); prints "refused ERRNO-NAME" or "registered".
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <time.h>
 #include <fcntl.h>
 #include <linux/io_uring.h>
 #include <stdint.h>
@@ -274,6 +283,71 @@ static int cmd_vmsplice(const char *path, size_t size)
 	return same(got, want, size, "the pipe's data") ? 0 : 1;
 }
 
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int cmd_pinbreak(const char *dev, const char *path, size_t size, const char *how)
+{
+	char *want = aligned_buf(size), *got = aligned_buf(size), *p;
+	int dfd = open(dev, O_RDWR | O_DIRECT), fd = open_daxfile(path, size), status, pfd[2];
+	long t_break, t_back, t_done = 0;
+	pid_t pid;
+
+	if (dfd < 0 || fd < 0 || !want || !got || pipe(pfd))
+		return fail("open", dev);
+	fill(want, size, 7);
+	if (pwrite(fd, want, size, 0) != (ssize_t)size || fsync(fd))
+		return fail("write the pattern to", path);
+	p = map(fd, size, 0);
+	if (!p)
+		return fail("mmap", path);
+	pid = fork();
+	if (pid < 0)
+		return fail("fork", "");
+	if (!pid) {
+		int ok = pwrite(dfd, p, size, 0) == (ssize_t)size;
+		long t = now_ms();
+
+		_exit(write(pfd[1], &t, sizeof(t)) == sizeof(t) && ok ? 0 : 1);
+	}
+	close(pfd[1]);
+	usleep(300000);
+	t_break = now_ms();
+	if (!strcmp(how, "truncate") && ftruncate(fd, 0))
+		return fail("truncate", path);
+	if (!strcmp(how, "punch") &&
+	    fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, size))
+		return fail("punch a hole in", path);
+	t_back = now_ms();
+	if (read(pfd[0], &t_done, sizeof(t_done)) != sizeof(t_done) ||
+	    waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		return fail("the child's O_DIRECT write to", dev);
+	/* The child stamps its end only after pwrite() returns: within a few
+	 * ms of the pins' release, before or after the break returns. */
+	printf("%s took %ld ms; the transfer ended %ld ms after it began\n", how,
+	       t_back - t_break, t_done - t_break);
+	if (pread(dfd, got, size, 0) != (ssize_t)size)
+		return fail("read back", dev);
+	if (!same(got, want, size, "the device"))
+		return 1;
+	if (!strcmp(how, "none"))
+		return 0; /* the test may have unbound the disk meanwhile */
+	if (!strcmp(how, "truncate"))
+		return lseek(fd, 0, SEEK_END) == 0 ? 0 : fail("file not empty:", path);
+	if (pread(fd, got, size, 0) != (ssize_t)size)
+		return fail("read back", path);
+	if (!strcmp(how, "punch")) {
+		memset(want, 0, size);
+		return same(got, want, size, "the punched file") ? 0 : 1;
+	}
+	return same(got, want, size, "the file") ? 0 : 1;
+}
+
 static int cmd_longterm(const char *path)
 {
 	struct io_uring_params params = { 0 };
@@ -313,6 +387,8 @@ int main(int argc, char **argv)
 		return cmd_vmreadv(argv[2], strtoull(argv[3], 0, 0));
 	if (!strcmp(c, "vmsplice") && argc == 4)
 		return cmd_vmsplice(argv[2], strtoull(argv[3], 0, 0));
+	if (!strcmp(c, "pinbreak") && argc == 6)
+		return cmd_pinbreak(argv[2], argv[3], strtoull(argv[4], 0, 0), argv[5]);
 	if (!strcmp(c, "longterm") && argc == 3)
 		return cmd_longterm(argv[2]);
 	fprintf(stderr, "usage: see the comment at the top of diotool.c\n");
