@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+# guest-args: --nvdimm 512M --nvdimm 768M --nvdimm 384M --nvme 256M --disk-iops 2000
+#
+# pmem as a cache in front of slow storage (#19 item 4): dm-writecache in
+# pmem mode ("writecache p"), which maps the whole cache device through
+# direct_access and needs its pages (it vmaps them when the device is not
+# one contiguous run, as with sectioned placement), with a pmem disk as
+# the cache in front of an emulated NVMe disk. fio writes and verifies
+# through the cache; a flush writes every dirty block back to the NVMe
+# disk, which then holds what fio wrote; the cache comes apart and back
+# together (reassembled from its metadata on the pmem) with the data.
+# On dpmem head and sectioned and on nd_pmem fsdax, in the same guest.
+. ./lib.sh
+
+MIB=1048576
+a=$(namespace_of_size $((512 * MIB)))
+c=$(namespace_of_size $((768 * MIB)))
+b=$(namespace_of_size $((384 * MIB)))
+check "three namespaces and an NVMe disk" test -n "$a" -a -n "$b" -a -n "$c" -a -b /dev/nvme0n1
+check "modprobe dpmem" modprobe dpmem
+check "dpmem head on $a" dpmem_format "$a" head
+check "dpmem sectioned on $c" dpmem_format "$c" sectioned
+check "modprobe nd_pmem" modprobe nd_pmem
+check "nd_pmem fsdax on $b" ndctl create-namespace -f -e "$b" -m fsdax -M dev
+blockdev_of() { ndctl list -n "$1" | sed -n 's/.*"blockdev":"\([^"]*\)".*/\1/p'; }
+export DM_DISABLE_UDEV=1
+origin=/dev/nvme0n1
+sectors=$(blockdev --getsz $origin)
+sum() { dd if="$1" bs=1M count=64 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1; }
+
+for ns in "$a" "$c" "$b"; do
+	d=$(blockdev_of "$ns")
+	dd if=/dev/zero of=/dev/$d bs=1M count=4 oflag=direct 2>/dev/null # no old cache metadata
+	dd if=/dev/zero of=$origin bs=1M count=64 oflag=direct 2>/dev/null
+	check "$d: writecache p over $origin" \
+		dmsetup create wc --table "0 $sectors writecache p $origin /dev/$d 4096 0"
+	check "$d: the cache is pmem-mode writecache" sh -c "dmsetup table wc | grep -q 'writecache p'"
+	check "$d: fio random writes, verified through the cache" \
+		fio --name=wc --filename=/dev/mapper/wc --rw=randwrite --bs=4k --size=64M \
+		--ioengine=psync --direct=1 --verify=crc32c --do_verify=1 --randseed=7 \
+		--output=/tmp/fio.out
+	want=$(sum /dev/mapper/wc)
+	check "$d: flush (dirty blocks written back)" dmsetup message wc 0 flush
+	check_eq "$d: the NVMe disk holds what was written" "$(sum $origin)" "$want"
+	check "$d: 4 MiB more written through the cache, not flushed" \
+		dd if=/dev/urandom of=/dev/mapper/wc bs=1M count=4 seek=8 oflag=direct
+	want=$(sum /dev/mapper/wc)
+	check "$d: the cache comes apart" dmsetup remove wc
+	check "$d: and is reassembled from its metadata" \
+		dmsetup create wc --table "0 $sectors writecache p $origin /dev/$d 4096 0"
+	check_eq "$d: with the data" "$(sum /dev/mapper/wc)" "$want"
+	check "$d: remove" dmsetup remove wc
+done
+check_fails "no WARN or BUG" klog_has "WARNING:|BUG:|Oops|Call Trace"
+done_testing
