@@ -88,7 +88,9 @@ impl PmemDevice {
                 break;
             };
             if cleared > 0 {
-                self.mkpage_present(at, cleared);
+                if cleared == PAGE_SIZE as u32 {
+                    self.mkpage_present(at);
+                }
                 // Stale cache lines could still hold the poisoned data.
                 let _ = self.map.invalidate(at, piece);
             }
@@ -103,23 +105,32 @@ impl PmemDevice {
         }
     }
 
-    /// `pmem_mkpage_present()`: pages at mapping offset `off` whose poison
-    /// was cleared go back into service if `memory_failure()` had taken
-    /// them out (only pages with struct pages can have been).
-    fn mkpage_present(&self, off: u64, len: u32) {
+    /// `pmem_mkpage_present()`: the page at mapping offset `off`, whose
+    /// poison was just cleared in full, goes back into service if
+    /// `memory_failure()` had taken it out (only pages with struct pages
+    /// can have been).
+    fn mkpage_present(&self, off: u64) {
         let Some(unit) = self.layout.unit_at(off) else {
             return;
         };
-        let phys = self.map.phys() + off;
-        let healed = self
+        let pfn = (self.map.phys() + off) / PAGE_SIZE;
+        // The flag under the lock that keeps the unit; the direct map, which
+        // may allocate, after it: the owner (borrowed through `self`) keeps
+        // the unit until the disk's last reference.
+        let Some(page) = self
             .pages
-            .with_ready(unit, |map| map.clear_hwpoison(phys, len.into()))
-            .unwrap_or(0);
-        if healed > 0 {
-            pr_info!(
-                "{}: poison cleared at {phys:#x}: {healed} page(s) back in service\n",
-                self.name.as_str()
-            );
+            .with_ready(unit, |map| map.take_hwpoison(pfn))
+            .flatten()
+        else {
+            return;
+        };
+        let (name, phys) = (self.name.as_str(), page.phys());
+        match page.restore_direct_map() {
+            Ok(()) => pr_info!("{name}: poison cleared at {phys:#x}: page back in service\n"),
+            Err(e) => pr_warn!(
+                "{name}: poison cleared at {phys:#x}, but its direct mapping cannot be restored: error {}\n",
+                e.to_errno()
+            ),
         }
     }
 

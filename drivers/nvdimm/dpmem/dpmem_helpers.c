@@ -187,16 +187,23 @@ u64 dpmem_pfn_t_dev_map(phys_addr_t phys)
 }
 
 /*
- * pmem_mkpage_present() for one page: memory_failure() marked it
- * PG_hwpoison (and a machine check may have unmapped it from the direct
- * map); its poison is cleared now, so it goes back into service.
+ * test_and_clear_pmem_poison() (pmem.h): memory_failure() marked the page
+ * PG_hwpoison; its poison is cleared now. Only the flag exists without
+ * CONFIG_MEMORY_FAILURE, always clear.
  */
-bool dpmem_page_clear_hwpoison(unsigned long pfn)
+bool dpmem_page_test_clear_hwpoison(unsigned long pfn)
 {
-	if (!TestClearPageHWPoison(pfn_to_page(pfn)))
-		return false;
-	clear_mce_nospec(pfn);
-	return true;
+#ifdef CONFIG_MEMORY_FAILURE
+	return TestClearPageHWPoison(pfn_to_page(pfn));
+#else
+	return false;
+#endif
+}
+
+/* The rest of pmem_mkpage_present(): undo set_mce_nospec(). */
+int dpmem_clear_mce_nospec(unsigned long pfn)
+{
+	return clear_mce_nospec(pfn);
 }
 
 /* The shared zero page, for zero_page_range. */

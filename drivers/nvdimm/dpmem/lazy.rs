@@ -25,7 +25,6 @@
 
 #![forbid(unsafe_code)]
 
-use crate::abstractions::params;
 use crate::abstractions::sched_mm::NoIoScope;
 use crate::abstractions::signal::fatal_signal_pending;
 use crate::abstractions::workqueue::OwnedQueue;
@@ -35,6 +34,8 @@ use kernel::prelude::*;
 use kernel::sync::{Arc, CondVar, Mutex};
 use kernel::workqueue::{impl_has_work, Work, WorkItem};
 use kernel::{new_condvar, new_mutex, new_work};
+
+mod teardown;
 
 /// Initialises one unit; what it returns is kept until shutdown.
 pub trait UnitInit: Send + Sync + 'static {
@@ -266,8 +267,9 @@ impl<I: UnitInit> Lazy<I> {
         acc
     }
 
-    /// `f` of unit `unit` if it is initialised (under the lock, so the
-    /// unit cannot go away meanwhile).
+    /// `f` of unit `unit` if it is initialised. `f` runs under the lock
+    /// that DAX faults wait on (it keeps the unit from going away): it
+    /// must not allocate or block.
     pub fn with_ready<R>(&self, unit: u64, f: impl FnOnce(&I::Unit) -> R) -> Option<R> {
         if !self.is_ready(unit) {
             return None;
@@ -279,11 +281,13 @@ impl<I: UnitInit> Lazy<I> {
         }
     }
 
-    /// Stops initialising units: queued ones are skipped, waiting and later
-    /// callers get `ENXIO`. Units already initialised, and the one being
-    /// initialised now, are kept until the owner is dropped: after unbind a
-    /// filesystem still mounted on the deleted disk has DAX entries over
-    /// them, and nothing may need more of them.
+    /// Stops initialising units: queued ones are skipped, and callers
+    /// that wait for a unit that is not ready get `ENXIO`. Units already
+    /// initialised, and the one being initialised now, are kept until the
+    /// owner is dropped: after unbind a filesystem still mounted on the
+    /// deleted disk has DAX entries over them, and nothing can need more
+    /// (units queued for faults that were killed, or started in the
+    /// background, are left undone).
     pub fn quiesce(&self) {
         self.slots.lock().stopping = true;
         self.changed.notify_all();
@@ -350,81 +354,5 @@ impl<I: UnitInit> core::ops::Deref for LazyOwner<I> {
 
     fn deref(&self) -> &Arc<Lazy<I>> {
         &self.0
-    }
-}
-
-impl<I: UnitInit> Lazy<I> {
-    /// Undoes initialised units, one at a time and outside the lock, until
-    /// none is left (teardown only: `stopping` is set).
-    fn drain(&self) {
-        loop {
-            let unit = {
-                let mut s = self.slots.lock();
-                let mut found = None;
-                while found.is_none() && s.cursor < s.units.len() {
-                    let i = s.cursor;
-                    s.cursor += 1;
-                    if let Some(slot) = s.units.get_mut(i) {
-                        if let Slot::Ready(u) = core::mem::replace(slot, Slot::Empty) {
-                            found = Some(u);
-                        }
-                    }
-                }
-                found
-            };
-            match unit {
-                Some(u) => drop(u),
-                None => return,
-            }
-        }
-    }
-}
-
-impl<I: UnitInit> Drop for LazyOwner<I> {
-    fn drop(&mut self) {
-        let (queue, ready) = {
-            let mut s = self.0.slots.lock();
-            s.stopping = true;
-            for f in self.0.flags.iter() {
-                f.store(UNINIT, Ordering::Release);
-            }
-            let ready = s
-                .units
-                .iter()
-                .filter(|slot| matches!(slot, Slot::Ready(_)))
-                .count();
-            (s.queue.take(), ready)
-        };
-        self.0.changed.notify_all();
-        // Destroying the queue waits for a unit being initialised; queued
-        // ones are skipped (the worker sees `stopping`). One that finishes
-        // now is still undone below: the cursor starts after this.
-        drop(queue);
-        // Undoing one unit mostly waits (an RCU grace period and the memory
-        // hotplug lock for a page map, ~46 ms each under TCG), so helpers on
-        // a queue of our own and this thread do it together; without memory
-        // for the queue or a helper, fewer threads do.
-        let threads = params::teardown_threads();
-        let helpers = ready.min(threads.into()).saturating_sub(1);
-        let pool = if helpers > 0 {
-            OwnedQueue::unbound(threads).ok()
-        } else {
-            None
-        };
-        if let Some(pool) = &pool {
-            for _ in 0..helpers {
-                let this = self.0.clone();
-                if pool
-                    .queue()
-                    .try_spawn(GFP_KERNEL, move || this.drain())
-                    .is_err()
-                {
-                    break;
-                }
-            }
-        }
-        self.0.drain();
-        // Returns once every helper has (and so every unit is undone).
-        drop(pool);
     }
 }

@@ -15,7 +15,7 @@ use crate::abstractions::dax::FailureTarget;
 use crate::abstractions::errno::eopnotsupp;
 use crate::abstractions::resource::MemClaim;
 use core::sync::atomic::{AtomicBool, Ordering};
-use kernel::error::from_err_ptr;
+use kernel::error::{from_err_ptr, to_result};
 use kernel::page::PAGE_SHIFT;
 use kernel::pin_init;
 use kernel::prelude::*;
@@ -42,6 +42,30 @@ pub struct FailureRoute {
     pub data_phys: u64,
     /// Its offset on the DAX device.
     pub logical: u64,
+}
+
+/// A page of a [`PageMap`] whose `PG_hwpoison` was just cleared
+/// ([`PageMap::take_hwpoison`]).
+pub struct Unpoisoned {
+    pfn: u64,
+}
+
+impl Unpoisoned {
+    /// Physical address of the page.
+    pub fn phys(&self) -> u64 {
+        self.pfn << PAGE_SHIFT
+    }
+
+    /// The second half of `pmem_mkpage_present()`: `clear_mce_nospec()`
+    /// maps the page in the direct map again if a machine check had taken
+    /// it out (`set_mce_nospec()`). May allocate page tables and flush
+    /// TLBs, so not under locks the I/O path waits on; the page map must
+    /// still exist (its owner is borrowed by the caller).
+    pub fn restore_direct_map(self) -> Result {
+        // SAFETY: only changes the direct map's attributes for a pmem page
+        // that has one (it came from a live page map); no memory is read.
+        to_result(unsafe { bindings::dpmem_clear_mce_nospec(self.pfn as kernel::ffi::c_ulong) })
+    }
 }
 
 /// A `MEMORY_DEVICE_FS_DAX` page map over one physical range.
@@ -140,33 +164,29 @@ impl PageMap {
         Ok(this)
     }
 
-    /// `pmem_mkpage_present()`: the data pages of this map in
-    /// wholly inside `[phys, phys + len)`, whose poison was just cleared, go back into
-    /// service: their `PG_hwpoison` (set by `memory_failure()`) is cleared,
-    /// and the direct map restored where a machine check had unmapped
-    /// them. Returns how many pages were marked poisoned.
-    pub fn clear_hwpoison(&self, phys: u64, len: u64) -> u64 {
+    /// The first half of `pmem_mkpage_present()` for data page `pfn` of
+    /// this map, whose poison was just cleared: clears its `PG_hwpoison`
+    /// (set by `memory_failure()`) and, if it was set, returns the page so
+    /// that its direct mapping can be restored. An atomic bit operation: fine
+    /// under the lock that keeps this map alive.
+    pub fn take_hwpoison(&self, pfn: u64) -> Option<Unpoisoned> {
         // SAFETY: initialised (type invariant); the range and altmap are
         // not changed after `memremap_pages`.
         let (range, altmap) = unsafe {
             let p = self.pgmap.get();
             (*(*p).__bindgen_anon_1.range.as_ref(), (*p).altmap)
         };
-        // Struct pages of the altmap's own pages are never poisoned
-        // (`pgmap_pfn_valid()` refuses them): only the data pages.
+        // Only data pages: memory_failure() refuses the altmap's own
+        // (`pgmap_pfn_valid()`), whose struct pages are not initialised.
         let first = (range.start >> PAGE_SHIFT) + (altmap.reserve + altmap.free) as u64;
         let end = (range.end + 1) >> PAGE_SHIFT;
-        let lo = (phys.saturating_add((1 << PAGE_SHIFT) - 1) >> PAGE_SHIFT).max(first);
-        let hi = (phys.saturating_add(len) >> PAGE_SHIFT).min(end);
-        let mut healed = 0;
-        for pfn in lo..hi {
-            // SAFETY: `pfn` is in this map's range, whose struct pages
-            // exist while it is mapped; `self` keeps it mapped.
-            if unsafe { bindings::dpmem_page_clear_hwpoison(pfn as kernel::ffi::c_ulong) } {
-                healed += 1;
-            }
+        if !(first..end).contains(&pfn) {
+            return None;
         }
-        healed
+        // SAFETY: `pfn` is a data page of this map, whose struct pages are
+        // initialised while it is mapped; `self` keeps it mapped.
+        unsafe { bindings::dpmem_page_test_clear_hwpoison(pfn as kernel::ffi::c_ulong) }
+            .then_some(Unpoisoned { pfn })
     }
 
     /// Pages of the altmap holding struct pages so far.

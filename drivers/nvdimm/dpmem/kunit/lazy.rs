@@ -354,7 +354,7 @@ pub unsafe extern "C" fn dpmem_kunit_lazy_quiesce(test: *mut bindings::kunit) {
         return;
     };
     kexpect!(t, Lazy::ensure(&owner, 7) == Ok(()));
-    // Eight units' worth of work queued at once (30 ms each); stop at once.
+    // Seven units' worth of work queued at once (30 ms each); stop at once.
     for unit in 0..7 {
         kexpect!(t, Lazy::start(&owner, unit).is_ok());
     }
