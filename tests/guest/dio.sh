@@ -75,7 +75,7 @@ round() {
 		fi
 	done
 	check "$t: a forked child reads the NVMe disk into the shared mapping" ./diotool fork /dev/nvme0n1 /mnt/fork $SIZE
-	# process_vm_readv: needs CONFIG_CROSS_MEMORY_ATTACH (next kernel rebuild)
+	check "$t: process_vm_readv of another process's mapping" ./diotool vmreadv /mnt/f1 $SIZE
 	check "$t: vmsplice of the mapping" ./diotool vmsplice /mnt/f1 $SIZE
 	lt=$(./diotool longterm /mnt/f1 2>&1)
 	eval "longterm_$(echo "$disk" | tr -d .)_$fs='$lt'"
