@@ -3,7 +3,8 @@
 # Guest-side helpers for dpmem's integration tests (busybox sh). A test
 # script sources this, reports each check with ok/not_ok, and ends with
 # done_testing. The host harness (tests/run-guest-tests) counts the
-# "DPMEM-TEST:" lines.
+# "DPMEM-TEST:" lines. Every check returns non-zero when it fails, so a
+# test can stop what depends on it (`check ... || return`).
 
 T_FAILED=0
 T_COUNT=0
@@ -17,6 +18,7 @@ not_ok() {
 	T_COUNT=$((T_COUNT + 1))
 	T_FAILED=$((T_FAILED + 1))
 	echo "DPMEM-TEST: FAIL $1: $2"
+	return 1
 }
 
 # check NAME CMD...: passes when CMD succeeds.
@@ -74,6 +76,18 @@ namespace_of_size() {
 # klog_has PATTERN: the kernel log contains PATTERN (grep -E).
 klog_has() {
 	dmesg | grep -qE "$1"
+}
+
+# check_no_kernel_warnings NAME: the kernel log has no WARN, BUG, oops or
+# stack trace; on failure the first of them is part of the message (the
+# guest's console shows only errors, so the host cannot see warnings).
+check_no_kernel_warnings() {
+	_w=$(dmesg | grep -aE -m2 -A12 'WARNING:|BUG:|Oops|Call Trace')
+	if [ -z "$_w" ]; then
+		ok "$1"
+	else
+		not_ok "$1" "$(echo "$_w" | tr '\n' ' ' | cut -c1-1500)"
+	fi
 }
 
 # dpmem_format ARGS...: write ARGS to dpmem's format attribute; prints the

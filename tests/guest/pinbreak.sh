@@ -10,8 +10,10 @@
 # disk gets the data as it was, nothing hangs. Then the namespace is
 # unbound while such a transfer runs: the unbind completes, the transfer
 # too, and after unmounting the namespace binds again. On dpmem and on
-# nd_pmem fsdax map=dev in the same guest, ext4 and xfs, except the unbind
-# on nd_pmem, which crashes the kernel (see below).
+# nd_pmem fsdax map=dev in the same guest, ext4 and xfs (without the
+# reverse-mapping btree: with it, xfs kills the users of the pages at
+# unbind), except the unbind on nd_pmem, which crashes the kernel (see
+# below).
 . ./lib.sh
 
 MIB=1048576
@@ -28,7 +30,7 @@ blockdev_of() { ndctl list -n "$1" | sed -n 's/.*"blockdev":"\([^"]*\)".*/\1/p';
 for fs in ext4 xfs; do
 	case $fs in
 	ext4) mk="mkfs.ext4 -q -F -b 4096" ;;
-	xfs) mk="mkfs.xfs -q -f -m reflink=0" ;;
+	xfs) mk="mkfs.xfs -q -f -m reflink=0,rmapbt=0" ;;
 	esac
 	for pair in "$a dpmem" "$b nd_pmem"; do
 		set -- $pair
@@ -36,9 +38,12 @@ for fs in ext4 xfs; do
 		d=$(blockdev_of "$ns")
 		t="$drv/$fs"
 		check "$t: mkfs and mount -o dax" sh -c "$mk /dev/$d && mount -o dax /dev/$d /mnt" || continue
+		touch /mnt/probe
+		check "$t: files are DAX" ./daxtool statx /mnt/probe || { umount /mnt; continue; }
 		for how in truncate punch; do
 			out=$(./diotool pinbreak /dev/nvme0n1 /mnt/$how $SIZE $how 2>&1)
-			check "$t: $how while the pages are pinned ($out)" test $? -eq 0
+			rc=$?
+			check "$t: $how while the pages are pinned ($(echo "$out" | head -n 1))" test $rc -eq 0
 			# Without waiting it takes a few ms; the transfer needs
 			# about a second more.
 			took=$(echo "$out" | sed -n 's/.* took \([0-9]*\) ms.*/\1/p')
@@ -55,13 +60,13 @@ for fs in ext4 xfs; do
 		./diotool pinbreak /dev/nvme0n1 /mnt/u $SIZE none >/tmp/pb.out 2>&1 &
 		pb=$!
 		sleep 0.6
-		dmesg -c >/dev/null
 		check "$t: unbind during the transfer" sh -c "echo $ns >/sys/bus/nd/drivers/$drv/unbind"
 		wait $pb
-		check "$t: ... the transfer completes with its data ($(cat /tmp/pb.out))" test $? -eq 0
+		rc=$?
+		check "$t: ... the transfer completes with its data ($(head -n 1 /tmp/pb.out))" test $rc -eq 0
 		check "$t: umount" umount /mnt
 		check "$t: bind again" sh -c "echo $ns >/sys/bus/nd/drivers/$drv/bind"
-		check_fails "$t: no WARN or BUG" klog_has "WARNING:|BUG:|Oops|Call Trace"
 	done
 done
+check_no_kernel_warnings "no WARN or BUG"
 done_testing

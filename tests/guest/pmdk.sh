@@ -30,11 +30,14 @@ for pair in "$ad $a_data" "$bd $b_data"; do
 	set -- $pair
 	d=$1 base=$2
 	check "$d: mkfs.ext4 and mount -o dax" sh -c "mkfs.ext4 -q -F -b 4096 /dev/$d && mount -o dax /dev/$d /mnt" || continue
+	touch /mnt/probe
+	check "$d: files are DAX" ./daxtool statx /mnt/probe || { umount /mnt; continue; }
 	check "$d: pmempool create obj" pmempool create obj --layout=dpmem --size=32M /mnt/pool
 	check_eq "$d: 1000 transactions" "$(./pmdktool tx /mnt/pool 1000 2>&1)" 1000
 	check_eq "$d: 500 more after reopening" "$(./pmdktool tx /mnt/pool 500 2>&1)" 1500
-	check "$d: pmempool check: consistent" sh -c "pmempool check -v /mnt/pool | grep -q consistent"
-	eval "ispmem_$d='$(./pmdktool ispmem /mnt/pool 2>&1)'"
+	check "$d: pmempool check: consistent" sh -c "pmempool check -v /mnt/pool | grep -qx '/mnt/pool: consistent'"
+	out=$(./pmdktool ispmem /mnt/pool 2>&1)
+	eval "ispmem_$d=\$out"
 	check "$d: libpmem2 finds the device ($(./pmdktool device /mnt/pool 2>&1 | tr -cd '[:print:]'))" \
 		./pmdktool device /mnt/pool
 	check "$d: fio's libpmem engine, verified" fio --name=lp --ioengine=libpmem \
@@ -46,18 +49,20 @@ for pair in "$ad $a_data" "$bd $b_data"; do
 	check "$d: machine check 1 MiB into the pool" inject_mce $((base + off))
 	i=0
 	while [ -z "$(cat /sys/block/$d/badblocks)" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	eval "bb_$d='$(./pmdktool badblocks /mnt/pool 2>&1)'"
+	out=$(./pmdktool badblocks /mnt/pool 2>&1)
+	eval "bb_$d=\$out"
 	umount /mnt
 done
 check_eq "libpmem/libpmem2 see pmem as on nd_pmem ($(eval echo \$ispmem_$bd))" \
 	"$(eval echo \$ispmem_$ad)" "$(eval echo \$ispmem_$bd)"
+check_eq "... real pmem with MAP_SYNC" "$(eval echo \$ispmem_$bd)" "is_pmem 1 granularity cacheline"
 check_eq "nd_pmem: libpmem2 reports the poison at file offset 1 MiB" "$(eval echo \$bb_$bd)" "$MIB 4096"
-# libpmem2 takes the region's poison list and subtracts where it thinks the
-# data starts: a pfn device's start for nd_pmem, but for a namespace
-# without one (raw, to ndctl), its first byte. dpmem's data starts
-# data_offset bytes later, so PMDK's offsets are that much too high (the
-# admin guide tells PMDK users); the disk's own list is right (mce.sh).
+# For an fsdax namespace libpmem2 reads the disk's own list; a dpmem
+# namespace is raw to ndctl, so it takes the region's list relative to the
+# namespace's first byte, as if the disk started there: data_offset bytes
+# off (here, where the pool's blocks are contiguous, that much too high).
+# The admin guide tells PMDK users; the disk's own list is right (mce.sh).
 shift=$(cat /sys/bus/nd/devices/$a/dpmem/data_offset)
 check_eq "dpmem: libpmem2 reports it data_offset ($shift) bytes too far" "$(eval echo \$bb_$ad)" "$((MIB + shift)) 4096"
-check_fails "no WARN or BUG" klog_has "WARNING:|BUG:|Oops|Call Trace"
+check_no_kernel_warnings "no WARN or BUG"
 done_testing

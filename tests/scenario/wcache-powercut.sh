@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Power cuts under pmem used as a write cache (#19 item 4): dm-writecache
+# Crashes under pmem used as a write cache (#19 item 4): dm-writecache
 # in pmem mode with a dpmem disk as the cache in front of an emulated NVMe
 # disk, both on files kept between boots. A writer appends checksummed
 # 4 KiB records to the cached device with O_DIRECT|O_DSYNC and prints
 # "ACK SEED I" once record I is durable; the host kills QEMU (SIGKILL) a
 # random 1-4 s in, reboots on the same files, reassembles the cache from
 # its metadata on the pmem, and every acknowledged record must be there.
+# (A killed QEMU is a crash, not a power cut: its stores are already in
+# the host's page cache, so this checks dm-writecache's and dpmem's
+# on-media state across reboots, not cache flushing.)
 # Then a flush and a clean teardown, after which the NVMe disk alone holds
 # the records. Head and sectioned placement.
 set -u
@@ -18,7 +21,7 @@ disk=$tmp/nvme.img
 truncate -s 512M "$img"
 truncate -s 256M "$disk"
 table='0 $(blockdev --getsz /dev/nvme0n1) writecache p /dev/nvme0n1 /dev/dpmem0 4096 0'
-assemble="export DM_DISABLE_UDEV=1; modprobe dpmem && dmsetup create wc --table \"$table\""
+assemble="echo 8 >/proc/sys/kernel/printk; export DM_DISABLE_UDEV=1; modprobe dpmem && dmsetup create wc --table \"$table\""
 
 # run SNIPPET: boot on the kept files, lib.sh sourced; console in $tmp/out.
 run() {
@@ -52,7 +55,7 @@ for placement in head sectioned; do
 		dpmem_format namespace0.0 $placement force &&
 		dd if=/dev/zero of=/dev/dpmem0 bs=1M count=4 oflag=direct 2>/dev/null"
 	check_eq "$name: formatted" "$?" 0
-	cut $delay "$assemble && echo WRITER-START && ./daxtool journal /dev/mapper/wc $seed 200000"
+	cut $delay "$assemble && echo WRITER-START && ./daxtool journal /dev/mapper/wc $seed 60000"
 	last=$(grep -aE "^ACK $seed [0-9]+$" "$tmp/out" | awk '{print $3}' | sort -n | tail -n 1)
 	if [ -z "$last" ]; then
 		not_ok "$name: writes acknowledged before the cut" "none; console: $(tail -n 5 "$tmp/out" | tr '\n' ' ')"
@@ -63,6 +66,6 @@ for placement in head sectioned; do
 		dmsetup remove wc && ./daxtool jcheck /dev/nvme0n1 $seed $last"
 	check_eq "$name: cache reassembled, all acknowledged records intact; flushed, the NVMe disk holds them" "$?" 0 ||
 		grep -aE 'daxtool:|device-mapper|dmsetup|error' "$tmp/out" | head -n 5
-	check_fails "$name: no WARN, BUG or oops after reboot" grep -qaE 'WARNING:|BUG:|Oops' "$tmp/out"
+	check_fails "$name: no WARN, BUG or oops after reboot" grep -qaE 'WARNING:|BUG:|Oops|daxtool:' "$tmp/out"
 done
 done_testing

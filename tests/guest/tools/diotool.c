@@ -7,7 +7,7 @@
  * static on the host by tests/run-guest-tests. Each command verifies the
  * data itself, exits 0 on success and says what failed otherwise.
  *
- *   diotool dio DEV DAXFILE SIZE from|to small|huge
+ *   diotool dio DEV DAXFILE SIZE from|to small|huge SEED
  *       from: SIZE bytes of a pattern are put on DEV, then read from DEV
  *       with O_DIRECT into a fresh shared mapping of DAXFILE that nothing
  *       touched before (the pins fault it in); the mapping, and read() of
@@ -15,7 +15,8 @@
  *       to: DAXFILE gets the pattern with write(); its fresh mapping is
  *       written to DEV with O_DIRECT; DEV must then hold it.
  *       huge: the mapping is 2 MiB aligned, so PMD faults are possible;
- *       prints the mapping's FilePmdMapped (kB) from smaps.
+ *       small: it is not, so only 4 KiB faults are. Each run writes its
+ *       own pattern (SEED).
  *   diotool fork DEV DAXFILE SIZE
  *       a child forked with the shared mapping reads DEV into it with
  *       O_DIRECT; the parent sees the data through its own mapping.
@@ -92,44 +93,23 @@ static void *aligned_buf(size_t size)
 	return posix_memalign(&p, 4096, size) ? NULL : p;
 }
 
-/* A shared mapping of SIZE bytes of FD, 2 MiB aligned if HUGE. */
+/*
+ * A shared mapping of SIZE bytes of FD from offset 0: 2 MiB aligned if HUGE
+ * (PMD faults possible), else 4 KiB past a 2 MiB boundary, so that only
+ * 4 KiB faults are (the kernel would align a large mapping by itself).
+ */
 static char *map(int fd, size_t size, int huge)
 {
 	char *raw, *p;
 
-	if (!huge) {
-		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		return p == MAP_FAILED ? NULL : p;
-	}
-	raw = mmap(NULL, size + SZ_2M, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	raw = mmap(NULL, size + 2 * SZ_2M, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (raw == MAP_FAILED)
 		return NULL;
 	p = (char *)(((uintptr_t)raw + SZ_2M - 1) & ~(SZ_2M - 1));
+	if (!huge)
+		p += 4096;
 	p = mmap(p, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
 	return p == MAP_FAILED ? NULL : p;
-}
-
-/* FilePmdMapped (kB) of the mapping at P, from /proc/self/smaps. */
-static long pmd_kb(const void *p)
-{
-	char line[256];
-	int in = 0;
-	long kb = -1;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi;
-
-		/* A mapping's header line; field lines never parse as two. */
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
-			in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
-		else if (in && sscanf(line, "FilePmdMapped: %ld kB", &kb) == 1)
-			break;
-	}
-	fclose(f);
-	return kb;
 }
 
 /* Sized, allocated file (so the filesystem can give it huge extents). */
@@ -146,7 +126,8 @@ static int open_daxfile(const char *path, size_t size)
 	return fd;
 }
 
-static int cmd_dio(const char *dev, const char *path, size_t size, const char *dir, const char *kind)
+static int cmd_dio(const char *dev, const char *path, size_t size, const char *dir,
+		   const char *kind, uint64_t seed)
 {
 	int huge = !strcmp(kind, "huge"), from = !strcmp(dir, "from");
 	char *want = aligned_buf(size), *got = aligned_buf(size), *p;
@@ -158,7 +139,7 @@ static int cmd_dio(const char *dev, const char *path, size_t size, const char *d
 		return fail("create", path);
 	if (!want || !got)
 		return fail("malloc", "");
-	fill(want, size, size ^ (uintptr_t)dir[0]);
+	fill(want, size, seed);
 	if (from) {
 		if (pwrite(dfd, want, size, 0) != (ssize_t)size || fsync(dfd))
 			return fail("write the pattern to", dev);
@@ -181,8 +162,6 @@ static int cmd_dio(const char *dev, const char *path, size_t size, const char *d
 		if (!same(got, want, size, "the device after the write"))
 			return 1;
 	}
-	if (huge)
-		printf("pmd %ld\n", pmd_kb(p));
 	munmap(p, size);
 	if (from) {
 		if (pread(fd, got, size, 0) != (ssize_t)size)
@@ -379,8 +358,9 @@ int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
 
-	if (!strcmp(c, "dio") && argc == 7)
-		return cmd_dio(argv[2], argv[3], strtoull(argv[4], 0, 0), argv[5], argv[6]);
+	if (!strcmp(c, "dio") && argc == 8)
+		return cmd_dio(argv[2], argv[3], strtoull(argv[4], 0, 0), argv[5], argv[6],
+			       strtoull(argv[7], 0, 0));
 	if (!strcmp(c, "fork") && argc == 5)
 		return cmd_fork(argv[2], argv[3], strtoull(argv[4], 0, 0));
 	if (!strcmp(c, "vmreadv") && argc == 4)

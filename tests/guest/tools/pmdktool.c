@@ -48,6 +48,7 @@ static int cmd_tx(const char *path, uint64_t n)
 	PMEMobjpool *pop = pmemobj_open(path, "dpmem");
 	struct root *r;
 	uint64_t start, sum;
+	int aborted = 0;
 
 	if (!pop)
 		return fail("pmemobj_open");
@@ -62,8 +63,10 @@ static int cmd_tx(const char *path, uint64_t n)
 			r->counter++;
 			r->sum += r->counter;
 		} TX_ONABORT {
-			return fail("transaction aborted");
+			aborted = 1;
 		} TX_END
+		if (aborted)
+			return fail("transaction aborted");
 		sum += start + i + 1;
 	}
 	pmemobj_close(pop);
@@ -71,6 +74,8 @@ static int cmd_tx(const char *path, uint64_t n)
 	if (!pop)
 		return fail("pmemobj_open again");
 	r = pmemobj_direct(pmemobj_root(pop, sizeof(*r)));
+	if (!r)
+		return fail("pmemobj_root again");
 	if (r->counter != start + n || r->sum != sum) {
 		fprintf(stderr, "pmdktool: after reopening: counter %llu sum %llu, want %llu %llu\n",
 			(unsigned long long)r->counter, (unsigned long long)r->sum,
