@@ -30,7 +30,6 @@ check "dpmem sectioned on $c" dpmem_format "$c" sectioned
 check "modprobe nd_pmem" modprobe nd_pmem
 check "nd_pmem fsdax on $b" ndctl create-namespace -f -e "$b" -m fsdax -M dev
 check_eq "nd_pmem raw on $d" "$(ns_driver "$d")" nd_pmem
-blockdev_of() { ndctl list -n "$1" | sed -n 's/.*"blockdev":"\([^"]*\)".*/\1/p'; }
 ad=$(blockdev_of "$a") bd=$(blockdev_of "$b") cd=$(blockdev_of "$c") dd_=$(blockdev_of "$d")
 dd if=/dev/zero of=/tmp/loop.img bs=1M count=64 2>/dev/null
 check "a loop device" losetup /dev/loop0 /tmp/loop.img

@@ -31,7 +31,6 @@ check "modprobe dpmem" modprobe dpmem
 check "format one for dpmem" dpmem_format "$a" head
 check "modprobe nd_pmem" modprobe nd_pmem
 check "nd_pmem fsdax on the other" ndctl create-namespace -f -e "$b" -m fsdax -M dev
-blockdev_of() { ndctl list -n "$1" | sed -n 's/.*"blockdev":"\([^"]*\)".*/\1/p'; }
 
 head -c 65536 /dev/urandom >/tmp/pat
 # round DISK FS BASE: poison, kill, mark bad, heal, on a file of FS on DISK
@@ -72,7 +71,7 @@ round() {
 
 ad=$(blockdev_of "$a")
 bd=$(blockdev_of "$b")
-a_base=$(($(cat /sys/bus/nd/devices/$a/resource) + $(cat /sys/bus/nd/devices/$a/dpmem/data_offset)))
+a_base=$(disk_phys "$a")
 round "$bd" ext4 0
 round "$bd" xfs 0
 round "$ad" ext4 "$a_base"
@@ -84,7 +83,7 @@ check_eq "sectioned placement" "$(cat /sys/bus/nd/devices/$a/dpmem/placement)" s
 # the file's first page only if it lies in the first section's data (the
 # namespace starts on a section boundary), which a fresh xfs puts its
 # first file in (checked in round).
-a_base=$(($(cat /sys/bus/nd/devices/$a/resource) + $(cat /sys/bus/nd/devices/$a/dpmem/data_offset)))
+a_base=$(disk_phys "$a")
 first_section_data=$((128 * MIB - $(cat /sys/bus/nd/devices/$a/dpmem/data_offset)))
 round "$ad" xfs "$a_base"
 check "unbind dpmem" sh -c "echo $a >/sys/bus/nd/drivers/dpmem/unbind"

@@ -73,6 +73,23 @@ namespace_of_size() {
 	return 1
 }
 
+# blockdev_of NAMESPACE: the disk ndctl lists for it (dpmemN, or pmemN of
+# an nd_pmem fsdax namespace).
+blockdev_of() {
+	ndctl list -n "$1" | sed -n 's/.*"blockdev":"\([^"]*\)".*/\1/p'
+}
+
+# disk_phys NAMESPACE: physical address of byte 0 of its disk: after
+# dpmem's info block and descriptors, or at the start of nd_pmem's pfn
+# device's data.
+disk_phys() {
+	if [ -d "/sys/bus/nd/devices/$1/dpmem" ]; then
+		echo $(($(cat "/sys/bus/nd/devices/$1/resource") + $(cat "/sys/bus/nd/devices/$1/dpmem/data_offset")))
+	else
+		echo $(($(cat "/sys/bus/nd/devices/$(cat "/sys/bus/nd/devices/$1/holder")/resource")))
+	fi
+}
+
 # klog_has PATTERN: the kernel log contains PATTERN (grep -E).
 klog_has() {
 	dmesg | grep -qE "$1"

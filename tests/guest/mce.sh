@@ -26,13 +26,11 @@ check "modprobe dpmem" modprobe dpmem
 check "format for dpmem (head placement: linear data)" dpmem_format "$a" head
 check "modprobe nd_pmem" modprobe nd_pmem
 check "nd_pmem fsdax on the other" ndctl create-namespace -f -e "$b" -m fsdax -M dev
-blockdev_of() { ndctl list -n "$1" | sed -n 's/.*"blockdev":"\([^"]*\)".*/\1/p'; }
 ad=$(blockdev_of "$a")
 bd=$(blockdev_of "$b")
 # Physical address of each disk's byte 0.
-a_data=$(($(cat /sys/bus/nd/devices/$a/resource) + $(cat /sys/bus/nd/devices/$a/dpmem/data_offset)))
-pfn=$(cat /sys/bus/nd/devices/$b/holder)
-b_data=$(cat /sys/bus/nd/devices/$pfn/resource)
+a_data=$(disk_phys "$a")
+b_data=$(disk_phys "$b")
 check "data start of $ad and $bd known" test "$a_data" -gt 0 -a "$((b_data))" -gt 0
 
 # wait_for FILE TEXT: up to 10 s for FILE to read TEXT.

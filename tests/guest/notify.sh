@@ -23,7 +23,6 @@ check "format an NFIT namespace for dpmem" dpmem_format "$na"
 check "modprobe nd_pmem" modprobe nd_pmem
 check "nd_pmem fsdax on legacy pmem" ndctl create-namespace -f -e "$lb" -m fsdax -M dev
 check "nd_pmem fsdax on NFIT" ndctl create-namespace -f -e "$nb" -m fsdax -M dev
-blockdev_of() { ndctl list -n "$1" | sed -n 's/.*"blockdev":"\([^"]*\)".*/\1/p'; }
 la_d=$(blockdev_of "$la")
 lb_d=$(blockdev_of "$lb")
 na_d=$(blockdev_of "$na")

@@ -25,7 +25,6 @@ check "modprobe dpmem" modprobe dpmem
 check "dpmem on $a" dpmem_format "$a"
 check "modprobe nd_pmem" modprobe nd_pmem
 check "nd_pmem fsdax on $b" ndctl create-namespace -f -e "$b" -m fsdax -M dev
-blockdev_of() { ndctl list -n "$1" | sed -n 's/.*"blockdev":"\([^"]*\)".*/\1/p'; }
 
 for fs in ext4 xfs; do
 	case $fs in

@@ -20,11 +20,10 @@ check "modprobe dpmem" modprobe dpmem
 check "dpmem on $a" dpmem_format "$a"
 check "modprobe nd_pmem" modprobe nd_pmem
 check "nd_pmem fsdax on $b" ndctl create-namespace -f -e "$b" -m fsdax -M dev
-blockdev_of() { ndctl list -n "$1" | sed -n 's/.*"blockdev":"\([^"]*\)".*/\1/p'; }
 ad=$(blockdev_of "$a")
 bd=$(blockdev_of "$b")
-a_data=$(($(cat /sys/bus/nd/devices/$a/resource) + $(cat /sys/bus/nd/devices/$a/dpmem/data_offset)))
-b_data=$(($(cat /sys/bus/nd/devices/$(cat /sys/bus/nd/devices/$b/holder)/resource)))
+a_data=$(disk_phys "$a")
+b_data=$(disk_phys "$b")
 
 for pair in "$ad $a_data" "$bd $b_data"; do
 	set -- $pair

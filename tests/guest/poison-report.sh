@@ -31,11 +31,10 @@ check "format one for dpmem (head)" dpmem_format "$a"
 check "and one sectioned" dpmem_format "$c" sectioned
 check "modprobe nd_pmem" modprobe nd_pmem
 check "nd_pmem fsdax on the other" ndctl create-namespace -f -e "$b" -m fsdax -M dev
-blockdev_of() { ndctl list -n "$1" | sed -n 's/.*"blockdev":"\([^"]*\)".*/\1/p'; }
 ad=$(blockdev_of "$a")
 bd=$(blockdev_of "$b")
-a_data=$(($(cat /sys/bus/nd/devices/$a/resource) + $(cat /sys/bus/nd/devices/$a/dpmem/data_offset)))
-b_data=$(($(cat /sys/bus/nd/devices/$(cat /sys/bus/nd/devices/$b/holder)/resource)))
+a_data=$(disk_phys "$a")
+b_data=$(disk_phys "$b")
 
 head -c 65536 /dev/urandom >/tmp/pat
 for pair in "$a $ad $a_data" "$b $bd $b_data"; do

@@ -22,7 +22,6 @@ check "dpmem head on $a" dpmem_format "$a" head
 check "dpmem sectioned on $c" dpmem_format "$c" sectioned
 check "modprobe nd_pmem" modprobe nd_pmem
 check "nd_pmem fsdax on $b" ndctl create-namespace -f -e "$b" -m fsdax -M dev
-blockdev_of() { ndctl list -n "$1" | sed -n 's/.*"blockdev":"\([^"]*\)".*/\1/p'; }
 export DM_DISABLE_UDEV=1
 origin=/dev/nvme0n1
 sectors=$(blockdev --getsz $origin)

@@ -21,3 +21,18 @@ boot() {
 	"$top/scripts/guest-run" --quiet "${args[@]}" --nvdimm "$img:$1" --add "$top/tests/guest/lib.sh" \
 		"${boot_add[@]}" --log "$tmp/out" -- sh -c ". ./lib.sh; $2" >/dev/null 2>&1
 }
+
+# cut_after LOG PID DELAY: once LOG shows WRITER-START (or the guest run PID
+# ended), wait DELAY seconds, SIGKILL the QEMU running on $img (a crash),
+# and reap PID.
+cut_after() {
+	local i
+	for i in $(seq 1200); do
+		grep -q '^WRITER-START' "$1" 2>/dev/null && break
+		kill -0 "$2" 2>/dev/null || break
+		sleep 0.1
+	done
+	sleep "$3"
+	pkill -9 -f "qemu-system.*$img" || true
+	wait "$2" 2>/dev/null
+}

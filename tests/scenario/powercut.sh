@@ -26,15 +26,7 @@ info0=$(info_sum)
 cut() {
 	"$top/scripts/guest-run" --timeout 300 --nvdimm "$img:1G" --add "$top/tests/guest/lib.sh" \
 		"${boot_add[@]}" -- sh -c ". ./lib.sh; $2" >"$tmp/cut" 2>&1 &
-	local gr=$! i
-	for i in $(seq 1200); do
-		grep -q '^WRITER-START' "$tmp/cut" 2>/dev/null && break
-		kill -0 $gr 2>/dev/null || break
-		sleep 0.1
-	done
-	sleep "$1"
-	pkill -9 -f "qemu-system.*$img" || true
-	wait $gr 2>/dev/null
+	cut_after "$tmp/cut" $! "$1"
 }
 
 rounds=0 checked=0

@@ -33,15 +33,7 @@ run() {
 # cut DELAY SNIPPET: as run, SIGKILL QEMU DELAY s after WRITER-START.
 cut() {
 	run "$2" &
-	local gr=$! i
-	for i in $(seq 1200); do
-		grep -q '^WRITER-START' "$tmp/out" 2>/dev/null && break
-		kill -0 $gr 2>/dev/null || break
-		sleep 0.1
-	done
-	sleep "$1"
-	pkill -9 -f "qemu-system.*$img" || true
-	wait $gr 2>/dev/null
+	cut_after "$tmp/out" $! "$1"
 }
 
 rounds=0

@@ -270,10 +270,9 @@ impl<I: UnitInit> Lazy<I> {
     /// `f` of unit `unit` if it is initialised. `f` runs under the lock
     /// that DAX faults wait on (it keeps the unit from going away): it
     /// must not allocate or block.
+    /// Looks at the slot, not the lock-free flag: a unit finished after
+    /// [`Lazy::quiesce`] is kept (and its pages used) but not flagged ready.
     pub fn with_ready<R>(&self, unit: u64, f: impl FnOnce(&I::Unit) -> R) -> Option<R> {
-        if !self.is_ready(unit) {
-            return None;
-        }
         let s = self.slots.lock();
         match s.units.get(unit as usize) {
             Some(Slot::Ready(u)) => Some(f(u)),

@@ -14,7 +14,7 @@ use kernel::prelude::*;
 ///
 /// # Invariants
 ///
-/// `dax` is the live dax device of the [`DaxHost`] that owns this; the
+/// `dax` is the live dax device of the [`DaxHost`](super::dax::DaxHost) that owns this; the
 /// tables point into the same pinned allocation.
 #[repr(C)]
 pub(super) struct DaxAttrs {
@@ -64,7 +64,7 @@ impl DaxAttrs {
 ///
 /// Called by sysfs for the `write_cache` attribute of a [`DaxAttrs`], with
 /// `buf` a page. The attribute exists only while its disk is added, and
-/// the dax device outlives that (see [`GenDisk`]'s drop).
+/// the dax device outlives that (see [`GenDisk`](super::block::GenDisk)'s drop).
 unsafe extern "C" fn write_cache_show(
     _dev: *mut bindings::device,
     attr: *mut bindings::device_attribute,

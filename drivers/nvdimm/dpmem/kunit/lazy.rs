@@ -169,6 +169,26 @@ impl crate::lazy::UnitInit for CountingInit {
     }
 }
 
+/// Eight units of [`CountingInit`] with a worker queue named `name`, and
+/// the record of how they are undone.
+fn counting_set(
+    name: &'static kernel::str::CStr,
+) -> Result<(
+    kernel::sync::Arc<Drops>,
+    crate::lazy::LazyOwner<CountingInit>,
+)> {
+    let drops = kernel::sync::Arc::new(Drops::default(), GFP_KERNEL)?;
+    let owner = crate::lazy::LazyOwner::new(
+        CountingInit {
+            calls: Default::default(),
+            drops: drops.clone(),
+        },
+        8,
+        name,
+    )?;
+    Ok((drops, owner))
+}
+
 /// What the concurrent callers saw.
 #[derive(Default)]
 struct Outcomes {
@@ -187,23 +207,12 @@ struct Outcomes {
 /// Called by KUnit with the running test (`dpmem_kunit.c`).
 #[no_mangle]
 pub unsafe extern "C" fn dpmem_kunit_lazy_concurrency(test: *mut bindings::kunit) {
-    use crate::lazy::{Lazy, LazyOwner};
+    use crate::lazy::Lazy;
     use core::sync::atomic::Ordering;
     use kernel::sync::Arc;
     // INVARIANT: KUnit passes the running test.
     let t = Test(test);
-    let Ok(drops) = Arc::new(Drops::default(), GFP_KERNEL) else {
-        kexpect!(t, false);
-        return;
-    };
-    let Ok(owner) = LazyOwner::new(
-        CountingInit {
-            calls: Default::default(),
-            drops: drops.clone(),
-        },
-        8,
-        kernel::c_str!("kunit"),
-    ) else {
+    let Ok((drops, owner)) = counting_set(kernel::c_str!("kunit")) else {
         kexpect!(t, false);
         return;
     };
@@ -333,23 +342,11 @@ pub unsafe extern "C" fn dpmem_kunit_lazy_transient(test: *mut bindings::kunit) 
 /// Called by KUnit with the running test (`dpmem_kunit.c`).
 #[no_mangle]
 pub unsafe extern "C" fn dpmem_kunit_lazy_quiesce(test: *mut bindings::kunit) {
-    use crate::lazy::{Lazy, LazyOwner};
+    use crate::lazy::Lazy;
     use core::sync::atomic::Ordering;
-    use kernel::sync::Arc;
     // INVARIANT: KUnit passes the running test.
     let t = Test(test);
-    let Ok(drops) = Arc::new(Drops::default(), GFP_KERNEL) else {
-        kexpect!(t, false);
-        return;
-    };
-    let Ok(owner) = LazyOwner::new(
-        CountingInit {
-            calls: Default::default(),
-            drops: drops.clone(),
-        },
-        8,
-        kernel::c_str!("kunit-quiesce"),
-    ) else {
+    let Ok((drops, owner)) = counting_set(kernel::c_str!("kunit-quiesce")) else {
         kexpect!(t, false);
         return;
     };
