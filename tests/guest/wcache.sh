@@ -8,7 +8,9 @@
 # the cache in front of an emulated NVMe disk. fio writes and verifies
 # through the cache; a flush writes every dirty block back to the NVMe
 # disk, which then holds what fio wrote; the cache comes apart and back
-# together (reassembled from its metadata on the pmem) with the data.
+# together (reassembled from its metadata on the pmem) with the data, which
+# the NVMe disk alone does not hold. dm-writecache maps one contiguous run
+# directly and vmaps the pages otherwise: /proc/vmallocinfo shows which.
 # On dpmem head and sectioned and on nd_pmem fsdax, in the same guest.
 . ./lib.sh
 
@@ -34,6 +36,12 @@ for ns in "$a" "$c" "$b"; do
 	check "$d: writecache p over $origin" \
 		dmsetup create wc --table "0 $sectors writecache p $origin /dev/$d 4096 0"
 	check "$d: the cache is pmem-mode writecache" sh -c "dmsetup table wc | grep -q 'writecache p'"
+	vmapped=$(grep -c 'persistent_memory_claim.* vmap' /proc/vmallocinfo)
+	if [ "$ns" = "$c" ]; then
+		check "$d: sections are not one run: the cache is vmapped" test "$vmapped" = 1
+	else
+		check "$d: one contiguous run, mapped directly (no vmap)" test "$vmapped" = 0
+	fi
 	check "$d: fio random writes, verified through the cache" \
 		fio --name=wc --filename=/dev/mapper/wc --rw=randwrite --bs=4k --size=64M \
 		--ioengine=psync --direct=1 --verify=crc32c --do_verify=1 --randseed=7 \
@@ -45,6 +53,7 @@ for ns in "$a" "$c" "$b"; do
 		dd if=/dev/urandom of=/dev/mapper/wc bs=1M count=4 seek=8 oflag=direct
 	want=$(sum /dev/mapper/wc)
 	check "$d: the cache comes apart" dmsetup remove wc
+	check "$d: the last 4 MiB are only in the cache" test "$(sum $origin)" != "$want"
 	check "$d: and is reassembled from its metadata" \
 		dmsetup create wc --table "0 $sectors writecache p $origin /dev/$d 4096 0"
 	check_eq "$d: with the data" "$(sum /dev/mapper/wc)" "$want"

@@ -7,7 +7,8 @@
 # 4 KiB records to the cached device with O_DIRECT|O_DSYNC and prints
 # "ACK SEED I" once record I is durable; the host kills QEMU (SIGKILL) a
 # random 1-4 s in, reboots on the same files, reassembles the cache from
-# its metadata on the pmem, and every acknowledged record must be there.
+# its metadata on the pmem, and every acknowledged record must be there
+# (and not on the NVMe disk before: they come from the pmem).
 # (A killed QEMU is a crash, not a power cut: its stores are already in
 # the host's page cache, so this checks dm-writecache's and dpmem's
 # on-media state across reboots, not cache flushing.)
@@ -54,10 +55,16 @@ for placement in head sectioned; do
 		continue
 	fi
 	ok "$name: $((last + 1)) writes acknowledged before the cut"
-	run "$assemble && ./daxtool jcheck /dev/mapper/wc $seed $last && dmsetup message wc 0 flush &&
+	# Before the cache is reassembled, the NVMe disk alone must lack
+	# records (nothing was written back: the writer stays under the
+	# cache's writeback watermark), so the records found next come from
+	# the cache's own metadata and data on the pmem.
+	run "{ ./daxtool jcheck /dev/nvme0n1 $seed $last >/dev/null 2>&1 && echo ORIGIN-HAS-ALL; } ;
+		$assemble && ./daxtool jcheck /dev/mapper/wc $seed $last && dmsetup message wc 0 flush &&
 		dmsetup remove wc && ./daxtool jcheck /dev/nvme0n1 $seed $last"
 	check_eq "$name: cache reassembled, all acknowledged records intact; flushed, the NVMe disk holds them" "$?" 0 ||
 		grep -aE 'daxtool:|device-mapper|dmsetup|error' "$tmp/out" | head -n 5
+	check_fails "$name: ... which the NVMe disk alone did not hold before" grep -q ORIGIN-HAS-ALL "$tmp/out"
 	check_fails "$name: no WARN, BUG or oops after reboot" grep -qaE 'WARNING:|BUG:|Oops|daxtool:' "$tmp/out"
 done
 done_testing
