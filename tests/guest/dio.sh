@@ -9,10 +9,12 @@
 # other driver: an emulated NVMe controller and a virtio-blk disk move the
 # data by DMA, a loop device and a pmem disk by copying. Both directions,
 # 4 KiB and 2 MiB-aligned (PMD) mappings, and the other ways user space
-# hands DAX pages to the kernel: fork, process_vm_readv, vmsplice. A
-# FOLL_LONGTERM pin (io_uring fixed buffers) is refused as on nd_pmem.
-# Everything is run on dpmem (head and sectioned placement) and on nd_pmem
-# fsdax map=dev in the same guest.
+# hands DAX pages to the kernel: fork, process_vm_readv, vmsplice, io_uring
+# reads and writes with the mapping as ordinary buffers. A FOLL_LONGTERM
+# pin (io_uring fixed buffers) is refused as on nd_pmem. After each round
+# no page is left pinned. The targets include a namespace of the same
+# driver. Everything is run on dpmem (head and sectioned placement) and on
+# nd_pmem fsdax map=dev in the same guest.
 . ./lib.sh
 
 MIB=1048576
@@ -37,10 +39,10 @@ units() { cat /sys/bus/nd/devices/$c/dpmem/units_initialised; }
 seed=1
 echo 1 >/sys/kernel/tracing/events/fs_dax/dax_pmd_fault_done/enable
 
-# round DISK FS OTHER: DAX filesystem FS on DISK; OTHER is a pmem disk of
-# the other driver, used raw.
+# round DISK FS OTHER [SAME]: DAX filesystem FS on DISK; OTHER is a pmem
+# disk of the other driver and SAME one of DISK's driver, both used raw.
 round() {
-	disk=$1 fs=$2 other=$3
+	disk=$1 fs=$2 other=$3 same=${4:-}
 	case $fs in
 	ext4) mk="mkfs.ext4 -q -F -b 4096" ;;
 	xfs) mk="mkfs.xfs -q -f -m reflink=0 -d su=2m,sw=1" ;;
@@ -57,14 +59,15 @@ round() {
 		check_eq "$t: no section has struct pages" "$(units)" ""
 	fi
 	n=0
-	for target in nvme0n1 vda loop0 $other $dd_; do
+	for target in nvme0n1 vda loop0 $other $dd_ $same; do
 		for dir in from to; do
-			for kind in small huge; do
+			for how in small huge huge:uring; do
+				kind=${how%:*} uring=${how#$kind}
 				n=$((n + 1))
 				echo >/sys/kernel/tracing/trace
 				seed=$((seed + 1))
-				out=$(./diotool dio /dev/$target /mnt/f$n $SIZE $dir $kind $seed 2>&1)
-				check "$t: O_DIRECT $dir $target, $kind mapping" test $? -eq 0 || echo "$out"
+				out=$(./diotool dio /dev/$target /mnt/f$n $SIZE $dir $kind $seed ${uring#:} 2>&1)
+				check "$t: O_DIRECT $dir $target, $kind mapping${uring:+, io_uring}" test $? -eq 0 || echo "$out"
 				# xfs with su=2m gives 2 MiB-aligned extents: the pins
 				# fault in PMDs (4 of them for 8 MiB), or none when the
 				# mapping is not 2 MiB aligned.
@@ -86,11 +89,12 @@ round() {
 	lt=$(./diotool longterm /mnt/f1 2>&1)
 	eval "longterm_$(echo "$disk" | tr -d .)_$fs=\$lt"
 	check "$t: umount" umount /mnt
+	check_eq "$t: no page left pinned" "$(pins_held)" 0
 }
 
 for fs in ext4 xfs; do
-	round "$ad" $fs "$bd"
-	round "$cd" $fs "$bd"
+	round "$ad" $fs "$bd" "$cd"
+	round "$cd" $fs "$bd" "$ad"
 	round "$bd" $fs "$ad"
 	check_eq "$fs: a long-term pin of a DAX mapping is refused as on nd_pmem" \
 		"$(eval echo "\$longterm_${ad}_$fs / \$longterm_${cd}_$fs")" \

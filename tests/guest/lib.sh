@@ -90,6 +90,15 @@ disk_phys() {
 	fi
 }
 
+# pins_held: pages pinned (FOLL_PIN: direct I/O, io_uring, process_vm_*)
+# and not released yet, system-wide. Idle, it is 0. The CPUs' pending
+# counter deltas are folded in first (stat_refresh): unfolded, the sum
+# can be off by a few either way.
+pins_held() {
+	echo 1 >/proc/sys/vm/stat_refresh
+	awk '/^nr_foll_pin_acquired /{a=$2} /^nr_foll_pin_released /{r=$2} END{print a-r}' /proc/vmstat
+}
+
 # klog_has PATTERN: the kernel log contains PATTERN (grep -E).
 klog_has() {
 	dmesg | grep -qE "$1"

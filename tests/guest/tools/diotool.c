@@ -7,7 +7,7 @@
  * static on the host by tests/run-guest-tests. Each command verifies the
  * data itself, exits 0 on success and says what failed otherwise.
  *
- *   diotool dio DEV DAXFILE SIZE from|to small|huge SEED
+ *   diotool dio DEV DAXFILE SIZE from|to small|huge SEED [uring]
  *       from: SIZE bytes of a pattern are put on DEV, then read from DEV
  *       with O_DIRECT into a fresh shared mapping of DAXFILE that nothing
  *       touched before (the pins fault it in); the mapping, and read() of
@@ -16,7 +16,10 @@
  *       written to DEV with O_DIRECT; DEV must then hold it.
  *       huge: the mapping is 2 MiB aligned, so PMD faults are possible;
  *       small: it is not, so only 4 KiB faults are. Each run writes its
- *       own pattern (SEED).
+ *       own pattern (SEED). uring: the O_DIRECT transfer to or from the
+ *       mapping is 8 io_uring reads or writes in flight at once, with the
+ *       mapping as ordinary (not registered) buffers, so io_uring pins the
+ *       pages itself (inline or in its workers) for each request.
  *   diotool fork DEV DAXFILE SIZE
  *       a child forked with the shared mapping reads DEV into it with
  *       O_DIRECT; the parent sees the data through its own mapping.
@@ -126,8 +129,102 @@ static int open_daxfile(const char *path, size_t size)
 	return fd;
 }
 
+/* An io_uring instance set up with raw system calls (no liburing). */
+struct ring {
+	int fd;
+	unsigned int *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
+	struct io_uring_sqe *sqes;
+	struct io_uring_cqe *cqes;
+};
+
+static int ring_setup(struct ring *r, unsigned int entries)
+{
+	struct io_uring_params p = { 0 };
+	char *sq, *cq;
+
+	r->fd = syscall(__NR_io_uring_setup, entries, &p);
+	if (r->fd < 0)
+		return -1;
+	sq = mmap(NULL, p.sq_off.array + p.sq_entries * sizeof(unsigned int),
+		  PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQ_RING);
+	cq = mmap(NULL, p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe),
+		  PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_CQ_RING);
+	r->sqes = mmap(NULL, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQES);
+	if (sq == MAP_FAILED || cq == MAP_FAILED || r->sqes == MAP_FAILED)
+		return -1;
+	r->sq_tail = (unsigned int *)(sq + p.sq_off.tail);
+	r->sq_mask = (unsigned int *)(sq + p.sq_off.ring_mask);
+	r->sq_array = (unsigned int *)(sq + p.sq_off.array);
+	r->cq_head = (unsigned int *)(cq + p.cq_off.head);
+	r->cq_tail = (unsigned int *)(cq + p.cq_off.tail);
+	r->cq_mask = (unsigned int *)(cq + p.cq_off.ring_mask);
+	r->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+	return 0;
+}
+
+/*
+ * SIZE bytes between BUF and DFD offset 0 as NR io_uring requests in flight
+ * at once; 0 when every one moved all its bytes, else -1 with errno set.
+ */
+static int uring_xfer(int dfd, char *buf, size_t size, int write, unsigned int nr)
+{
+	size_t chunk = size / nr;
+	unsigned int tail, head, done = 0;
+	struct ring r;
+	int ok = 1;
+
+	if (ring_setup(&r, nr))
+		return -1;
+	tail = *r.sq_tail;
+	for (unsigned int i = 0; i < nr; i++, tail++) {
+		unsigned int idx = tail & *r.sq_mask;
+		struct io_uring_sqe *sqe = &r.sqes[idx];
+
+		memset(sqe, 0, sizeof(*sqe));
+		sqe->opcode = write ? IORING_OP_WRITE : IORING_OP_READ;
+		sqe->fd = dfd;
+		sqe->addr = (uintptr_t)(buf + i * chunk);
+		sqe->len = chunk;
+		sqe->off = i * chunk;
+		r.sq_array[idx] = idx;
+	}
+	__atomic_store_n(r.sq_tail, tail, __ATOMIC_RELEASE);
+	if (syscall(__NR_io_uring_enter, r.fd, nr, nr, IORING_ENTER_GETEVENTS, NULL, 0) < 0)
+		return -1;
+	head = *r.cq_head;
+	while (done < nr) {
+		if (head == __atomic_load_n(r.cq_tail, __ATOMIC_ACQUIRE)) {
+			if (syscall(__NR_io_uring_enter, r.fd, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0)
+				return -1;
+			continue;
+		}
+		if (r.cqes[head & *r.cq_mask].res != (int)chunk) {
+			int res = r.cqes[head & *r.cq_mask].res;
+
+			errno = res < 0 ? -res : EIO;
+			ok = 0;
+		}
+		head++;
+		done++;
+	}
+	__atomic_store_n(r.cq_head, head, __ATOMIC_RELEASE);
+	close(r.fd);
+	return ok ? 0 : -1;
+}
+
+/* SIZE bytes between BUF and DFD offset 0: one pread/pwrite, or io_uring. */
+static int xfer(int dfd, char *buf, size_t size, int write, int uring)
+{
+	if (uring)
+		return uring_xfer(dfd, buf, size, write, 8);
+	if (write)
+		return pwrite(dfd, buf, size, 0) == (ssize_t)size ? 0 : -1;
+	return pread(dfd, buf, size, 0) == (ssize_t)size ? 0 : -1;
+}
+
 static int cmd_dio(const char *dev, const char *path, size_t size, const char *dir,
-		   const char *kind, uint64_t seed)
+		   const char *kind, uint64_t seed, int uring)
 {
 	int huge = !strcmp(kind, "huge"), from = !strcmp(dir, "from");
 	char *want = aligned_buf(size), *got = aligned_buf(size), *p;
@@ -150,12 +247,12 @@ static int cmd_dio(const char *dev, const char *path, size_t size, const char *d
 	if (!p)
 		return fail("mmap", path);
 	if (from) {
-		if (pread(dfd, p, size, 0) != (ssize_t)size)
+		if (xfer(dfd, p, size, 0, uring))
 			return fail("O_DIRECT read into the DAX mapping from", dev);
 		if (!same(p, want, size, "the DAX mapping after the read"))
 			return 1;
 	} else {
-		if (pwrite(dfd, p, size, 0) != (ssize_t)size || fsync(dfd))
+		if (xfer(dfd, p, size, 1, uring) || fsync(dfd))
 			return fail("O_DIRECT write from the DAX mapping to", dev);
 		if (pread(dfd, got, size, 0) != (ssize_t)size)
 			return fail("read back", dev);
@@ -358,9 +455,9 @@ int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
 
-	if (!strcmp(c, "dio") && argc == 8)
+	if (!strcmp(c, "dio") && (argc == 8 || (argc == 9 && !strcmp(argv[8], "uring"))))
 		return cmd_dio(argv[2], argv[3], strtoull(argv[4], 0, 0), argv[5], argv[6],
-			       strtoull(argv[7], 0, 0));
+			       strtoull(argv[7], 0, 0), argc == 9);
 	if (!strcmp(c, "fork") && argc == 5)
 		return cmd_fork(argv[2], argv[3], strtoull(argv[4], 0, 0));
 	if (!strcmp(c, "vmreadv") && argc == 4)
