@@ -99,7 +99,7 @@ u64 dpmem_pfn_t_dev_map(phys_addr_t phys);
 bool dpmem_page_test_clear_hwpoison(unsigned long pfn);
 int dpmem_clear_mce_nospec(unsigned long pfn);
 const void *dpmem_zero_page(void);
-struct workqueue_struct *dpmem_alloc_ordered_wq(const char *name);
+struct workqueue_struct *dpmem_alloc_reclaim_wq(const char *name, int max_active);
 struct workqueue_struct *dpmem_alloc_unbound_wq(int max_active);
 
 /* Module parameters (dpmem_helpers.c). */

@@ -219,13 +219,13 @@ void dpmem_kunit_fail(struct kunit *test, const char *file, int line,
 }
 
 /*
- * An ordered workqueue with a rescuer (WQ_MEM_RECLAIM): descriptor
- * initialisation must make progress under memory pressure, since DAX
- * faults wait for it.
+ * An unbound workqueue with a rescuer (WQ_MEM_RECLAIM) running up to
+ * @max_active items at once: descriptor initialisation must make progress
+ * under memory pressure, since DAX faults wait for it.
  */
-struct workqueue_struct *dpmem_alloc_ordered_wq(const char *name)
+struct workqueue_struct *dpmem_alloc_reclaim_wq(const char *name, int max_active)
 {
-	return alloc_ordered_workqueue("dpmem/%s", WQ_MEM_RECLAIM, name);
+	return alloc_workqueue("dpmem/%s", WQ_UNBOUND | WQ_MEM_RECLAIM, max_active, name);
 }
 
 /*

@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Lazy, once-only initialisation of numbered units (descriptor chunks:
-//! one per section, or one for a whole head reservation) by a dedicated
-//! worker that callers can wait for.
+//! one per section, or one for a whole head reservation) by dedicated
+//! workers that callers can wait for.
 //!
-//! Why a worker: the caller that needs a unit is a DAX fault, which holds
+//! Why workers: the caller that needs a unit is a DAX fault, which holds
 //! `mmap_lock`, filesystem locks (a jbd2 handle on ext4 write faults) and a
 //! locked DAX entry, and cannot back off. Initialising a unit is
 //! `memremap_pages()`: CPU and memory hotplug locks and `GFP_KERNEL`
 //! allocations. Doing that in the fault could recurse into the same
-//! filesystem through reclaim; the worker does it instead, on its own
+//! filesystem through reclaim; a worker does it instead, on the set's own
 //! `WQ_MEM_RECLAIM` queue, inside a [`NoIoScope`], while the fault sleeps.
+//! Up to [`WORKERS`] units are initialised at once: the memory hotplug
+//! lock serialises adding their sections, but not building their struct
+//! pages (`memmap_init_zone_device`), so faults in different sections do
+//! not queue behind each other for that part.
 //!
 //! Each unit goes `Uninit -> Queued -> Ready | Failed`: the first caller
 //! queues it, every caller (the first included) waits for the outcome, so
@@ -47,6 +51,9 @@ pub trait UnitInit: Send + Sync + 'static {
     fn init(&self, unit: u64) -> Result<Self::Unit>;
 }
 
+/// Units initialised at once, at most, each by its own worker.
+pub const WORKERS: usize = 4;
+
 const UNINIT: u8 = 0;
 const QUEUED: u8 = 1;
 const READY: u8 = 2;
@@ -70,13 +77,16 @@ enum Slot<U> {
 /// # Invariants
 ///
 /// `pending` is a ring of `len` entries starting at `head`, holding each
-/// unit whose flag is `QUEUED` and not yet taken by the worker, so it never
-/// needs more than one entry per unit.
+/// unit whose flag is `QUEUED` and not yet taken by a worker, so it never
+/// needs more than one entry per unit. Bit `i` of `busy` is set from when
+/// worker `i` is queued until it finds the ring empty: a unit pushed while
+/// a worker is busy is taken by one of the busy workers.
 struct Slots<U> {
     units: KVVec<Slot<U>>,
     pending: KVVec<u64>,
     head: usize,
     len: usize,
+    busy: u8,
     queue: Option<OwnedQueue>,
     stopping: bool,
     /// Teardown: the next unit to look at.
@@ -103,7 +113,8 @@ impl<U> Slots<U> {
     }
 }
 
-/// A set of lazily initialised units and the worker that initialises them.
+/// A set of lazily initialised units and the workers that initialise them
+/// (one work item each: `work0` is worker 0, and so on).
 #[pin_data]
 pub struct Lazy<I: UnitInit> {
     init: I,
@@ -113,33 +124,67 @@ pub struct Lazy<I: UnitInit> {
     #[pin]
     changed: CondVar,
     #[pin]
-    work: Work<Lazy<I>>,
+    work0: Work<Lazy<I>, 0>,
+    #[pin]
+    work1: Work<Lazy<I>, 1>,
+    #[pin]
+    work2: Work<Lazy<I>, 2>,
+    #[pin]
+    work3: Work<Lazy<I>, 3>,
 }
 
 impl_has_work! {
-    impl{I: UnitInit} HasWork<Self> for Lazy<I> { self.work }
+    impl{I: UnitInit} HasWork<Self, 0> for Lazy<I> { self.work0 }
+    impl{I: UnitInit} HasWork<Self, 1> for Lazy<I> { self.work1 }
+    impl{I: UnitInit} HasWork<Self, 2> for Lazy<I> { self.work2 }
+    impl{I: UnitInit} HasWork<Self, 3> for Lazy<I> { self.work3 }
 }
 
-impl<I: UnitInit> WorkItem for Lazy<I> {
-    type Pointer = Arc<Lazy<I>>;
+/// Worker `$id` is work item `$id` of the set.
+macro_rules! worker {
+    ($($id:literal),*) => {$(
+        impl<I: UnitInit> WorkItem<$id> for Lazy<I> {
+            type Pointer = Arc<Lazy<I>>;
 
-    fn run(this: Arc<Self>) {
+            fn run(this: Arc<Self>) {
+                this.work($id)
+            }
+        }
+    )*};
+}
+worker!(0, 1, 2, 3);
+
+impl<I: UnitInit> Lazy<I> {
+    /// Queues worker `id` on `queue`.
+    fn enqueue_worker(this: &Arc<Self>, queue: &OwnedQueue, id: usize) {
+        let this = this.clone();
+        // Never already pending: its busy bit was clear (see `Slots`).
+        let _ = match id {
+            0 => queue.queue().enqueue::<_, 0>(this),
+            1 => queue.queue().enqueue::<_, 1>(this),
+            2 => queue.queue().enqueue::<_, 2>(this),
+            _ => queue.queue().enqueue::<_, 3>(this),
+        };
+    }
+
+    /// Worker `id`: initialises queued units until none is left.
+    fn work(&self, id: usize) {
         loop {
             let unit = {
-                let mut s = this.slots.lock();
-                if s.stopping {
-                    return;
-                }
+                let mut s = self.slots.lock();
                 match s.pop() {
-                    Some(u) => u,
-                    None => return,
+                    Some(u) if !s.stopping => u,
+                    _ => {
+                        s.busy &= !(1 << id);
+                        return;
+                    }
                 }
             };
             let r = {
                 let _noio = NoIoScope::enter();
-                this.init.init(unit)
+                self.init.init(unit)
             };
-            let mut s = this.slots.lock();
+            let mut s = self.slots.lock();
             let (slot, flag) = match r {
                 Ok(u) => (Slot::Ready(u), READY),
                 // Waiters get the error; the next caller queues it again.
@@ -151,20 +196,20 @@ impl<I: UnitInit> WorkItem for Lazy<I> {
             let flag = if s.stopping { UNINIT } else { flag };
             if let (Some(dst), Some(f)) = (
                 s.units.get_mut(unit as usize),
-                this.flags.get(unit as usize),
+                self.flags.get(unit as usize),
             ) {
                 *dst = slot;
                 f.store(flag, Ordering::Release);
             }
             drop(s);
-            this.changed.notify_all();
+            self.changed.notify_all();
         }
     }
 }
 
-/// The owner of a [`Lazy`]: dropping it stops the worker and drops every
+/// The owner of a [`Lazy`]: dropping it stops the workers and drops every
 /// initialised unit. Other holders get plain `Arc`s (see
-/// [`LazyOwner::handle`]), so the worker, which also holds one while it
+/// [`LazyOwner::handle`]), so a worker, which also holds one while it
 /// runs, never ends up destroying its own queue.
 pub struct LazyOwner<I: UnitInit>(Arc<Lazy<I>>);
 
@@ -200,11 +245,14 @@ impl<I: UnitInit> Lazy<I> {
             *slot = Slot::Empty;
         }
         flag.store(QUEUED, Ordering::Relaxed);
-        if let Some(queue) = s.queue.as_ref() {
-            // Already queued is fine: the running worker drains the ring.
-            let _ = queue.queue().enqueue(this.clone());
-        }
         s.push(unit);
+        // An idle worker takes it; with none idle, a busy one will.
+        if let Some(id) = (0..WORKERS).find(|i| s.busy & (1 << i) == 0) {
+            s.busy |= 1 << id;
+            if let Some(queue) = s.queue.as_ref() {
+                Self::enqueue_worker(this, queue, id);
+            }
+        }
         Ok(())
     }
 
@@ -282,7 +330,7 @@ impl<I: UnitInit> Lazy<I> {
 
     /// Stops initialising units: queued ones are skipped, and callers
     /// that wait for a unit that is not ready get `ENXIO`. Units already
-    /// initialised, and the one being initialised now, are kept until the
+    /// initialised, and those being initialised now, are kept until the
     /// owner is dropped: after unbind a filesystem still mounted on the
     /// deleted disk has DAX entries over them, and nothing can need more
     /// (units queued for faults that were killed, or started in the
@@ -318,7 +366,7 @@ impl<I: UnitInit> LazyOwner<I> {
             flags.push(AtomicU8::new(UNINIT), GFP_KERNEL)?;
         }
         let pending = KVVec::from_elem(0u64, n, GFP_KERNEL)?;
-        let queue = OwnedQueue::ordered(name)?;
+        let queue = OwnedQueue::reclaim(name, WORKERS as u16)?;
         let this = Arc::pin_init(
             pin_init!(Lazy {
                 init,
@@ -329,12 +377,16 @@ impl<I: UnitInit> LazyOwner<I> {
                     pending,
                     head: 0,
                     len: 0,
+                    busy: 0,
                     queue: Some(queue),
                     stopping: false,
                     cursor: 0,
                 }),
                 changed <- new_condvar!(),
-                work <- new_work!("dpmem lazy init"),
+                work0 <- new_work!("dpmem lazy init"),
+                work1 <- new_work!("dpmem lazy init"),
+                work2 <- new_work!("dpmem lazy init"),
+                work3 <- new_work!("dpmem lazy init"),
             }),
             GFP_KERNEL,
         )?;

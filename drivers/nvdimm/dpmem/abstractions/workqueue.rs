@@ -3,7 +3,7 @@
 //! Dedicated, owned workqueues.
 //!
 //! The kernel crate of 6.12 only hands out the system workqueues. Lazy
-//! descriptor initialisation needs its own: an ordered queue with a rescuer
+//! descriptor initialisation needs its own: an unbound queue with a rescuer
 //! thread (`WQ_MEM_RECLAIM`), because DAX faults wait for its work.
 //! Teardown helpers run on an owned unbound queue, so that destroying it
 //! proves they have all returned (the module may be unloaded right after).
@@ -20,8 +20,7 @@ use kernel::workqueue::Queue;
 ///
 /// # Invariants
 ///
-/// `wq` was returned by `alloc_ordered_workqueue` or `alloc_workqueue` and
-/// is destroyed only by `drop`.
+/// `wq` was returned by `alloc_workqueue` and is destroyed only by `drop`.
 pub struct OwnedQueue {
     wq: NonNull<bindings::workqueue_struct>,
 }
@@ -32,11 +31,13 @@ unsafe impl Send for OwnedQueue {}
 unsafe impl Sync for OwnedQueue {}
 
 impl OwnedQueue {
-    /// An ordered queue `dpmem/<name>` with a rescuer; `name` is copied by
-    /// the kernel.
-    pub fn ordered(name: &CStr) -> Result<Self> {
+    /// An unbound queue `dpmem/<name>` with a rescuer (`WQ_MEM_RECLAIM`),
+    /// running up to `max_active` items at once; `name` is copied by the
+    /// kernel.
+    pub fn reclaim(name: &CStr, max_active: u16) -> Result<Self> {
         // SAFETY: `name` is NUL-terminated and only read during the call.
-        let wq = unsafe { bindings::dpmem_alloc_ordered_wq(name.as_char_ptr()) };
+        let wq =
+            unsafe { bindings::dpmem_alloc_reclaim_wq(name.as_char_ptr(), max_active.into()) };
         // INVARIANT: allocated above.
         Ok(Self {
             wq: NonNull::new(wq).ok_or(ENOMEM)?,
