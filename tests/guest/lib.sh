@@ -99,6 +99,12 @@ pins_held() {
 	awk '/^nr_foll_pin_acquired /{a=$2} /^nr_foll_pin_released /{r=$2} END{print a-r}' /proc/vmstat
 }
 
+# pins_acquired: pages pinned so far, system-wide (see pins_held).
+pins_acquired() {
+	echo 1 >/proc/sys/vm/stat_refresh
+	awk '/^nr_foll_pin_acquired /{print $2}' /proc/vmstat
+}
+
 # klog_has PATTERN: the kernel log contains PATTERN (grep -E).
 klog_has() {
 	dmesg | grep -qE "$1"

@@ -171,9 +171,14 @@ static int uring_xfer(int dfd, char *buf, size_t size, int write, unsigned int n
 {
 	size_t chunk = size / nr;
 	unsigned int tail, head, done = 0;
+	long submitted;
 	struct ring r;
 	int ok = 1;
 
+	if (size % (nr * 4096UL)) {
+		errno = EINVAL;
+		return -1;
+	}
 	if (ring_setup(&r, nr))
 		return -1;
 	tail = *r.sq_tail;
@@ -190,8 +195,12 @@ static int uring_xfer(int dfd, char *buf, size_t size, int write, unsigned int n
 		r.sq_array[idx] = idx;
 	}
 	__atomic_store_n(r.sq_tail, tail, __ATOMIC_RELEASE);
-	if (syscall(__NR_io_uring_enter, r.fd, nr, nr, IORING_ENTER_GETEVENTS, NULL, 0) < 0)
+	submitted = syscall(__NR_io_uring_enter, r.fd, nr, nr, IORING_ENTER_GETEVENTS, NULL, 0);
+	if (submitted != (long)nr) {
+		if (submitted >= 0)
+			errno = EIO; /* the rest would never complete */
 		return -1;
+	}
 	head = *r.cq_head;
 	while (done < nr) {
 		if (head == __atomic_load_n(r.cq_tail, __ATOMIC_ACQUIRE)) {
@@ -205,10 +214,10 @@ static int uring_xfer(int dfd, char *buf, size_t size, int write, unsigned int n
 			errno = res < 0 ? -res : EIO;
 			ok = 0;
 		}
-		head++;
+		/* Consumed: the next io_uring_enter() waits for a new one. */
+		__atomic_store_n(r.cq_head, ++head, __ATOMIC_RELEASE);
 		done++;
 	}
-	__atomic_store_n(r.cq_head, head, __ATOMIC_RELEASE);
 	close(r.fd);
 	return ok ? 0 : -1;
 }
