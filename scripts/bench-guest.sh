@@ -5,6 +5,17 @@
 # so the two figures of a pair are taken seconds apart (this host's speed
 # drifts over minutes); rounds alternate which driver runs first and which
 # nvdimm each driver gets.
+# With other devices (#19): O_DIRECT between an emulated NVMe disk and a
+# shared mapping of a file on each driver's ext4 -o dax (the kernel pins
+# the DAX pages and hands them to the NVMe controller; reads DMA zeros
+# into them, writes are dropped unread, see below), and fio
+# through dm-writecache in pmem mode with each driver's disk as the cache
+# in front of the NVMe disk. The NVMe disk is QEMU's null driver (each
+# request done at once, no host I/O): a file-backed one completes when the
+# host's I/O does, which paces those rows by the host. Even so an emulated
+# device completes asynchronously to the guest's instruction clock (some
+# requests wait for a timer tick under ICOUNT=1), so the dio-loop rows do
+# the same into a loop device on a tmpfs file, all guest instructions.
 # Prints "BENCH ROUND DEV ROW JSON" for fio runs (DEV is c or dpmem) and
 # "BENCHV ROUND DEV ROW VALUE" for daxtool figures.
 #
@@ -23,6 +34,10 @@ modprobe nd_pmem
 modprobe dpmem
 # Huge pages for the rows whose fio buffer is one (iomem=shmhuge).
 echo 8 >/proc/sys/vm/nr_hugepages
+# The dio-loop rows' disk: a loop device on a file in RAM.
+mkdir -p /tmp/ram && mount -t tmpfs -o size=520m tmpfs /tmp/ram &&
+	dd if=/dev/zero of=/tmp/ram/disk bs=1M count=512 2>/dev/null && losetup /dev/loop0 /tmp/ram/disk ||
+	{ echo "cannot set up the loop device"; exit 1; }
 
 blockdev_of() { # blockdev_of NAMESPACE: /dev/ node ndctl reports for it
 	_b=$(ndctl list -N -n $1 | sed -n 's/.*"blockdev":"\([^"]*\)".*/\1/p')
@@ -49,7 +64,9 @@ setup_roles() {
 	# Warm up: the first touch of an nvdimm page faults on the host
 	# (sparse backing file) and costs milliseconds.
 	for _d in $dev_c $dev_dpmem; do
-		dd if=/dev/zero of=$_d bs=1M count=1024 oflag=direct 2>/dev/null || { echo "warm-up write of $_d failed"; exit 1; }
+		# All of it: dm-writecache's rows use blocks all over the device.
+		dd if=/dev/zero of=$_d bs=1M count=$(($(blockdev --getsize64 $_d) >> 20)) oflag=direct 2>/dev/null ||
+			{ echo "warm-up write of $_d failed"; exit 1; }
 		dd if=$_d of=/dev/null bs=1M count=1024 iflag=direct 2>/dev/null
 	done
 }
@@ -135,6 +152,48 @@ block_rows() { # block_rows ROUND
 	fio_pair $1 write-128k-pvsync2-hugebuf $b --rw=write --bs=128k --ioengine=pvsync2 --numjobs=1 $h
 }
 
+# wc_pair ROUND ROW FIO-ARGS...: the row through dm-writecache in pmem
+# mode, each driver's disk the cache in front of the NVMe disk: a fresh
+# cache per run (its metadata zeroed), removed after it. The runs stay
+# within 512 MiB, under the cache's writeback watermark, so the row
+# measures the cache, not the NVMe disk.
+wc_pair() {
+	_pr=$1 _prow=$2
+	shift 2
+	wanted $_prow || return 0
+	_sectors=$(blockdev --getsz /dev/nvme0n1)
+	for _pd in $order; do
+		eval _pdev=\$dev_$_pd
+		dd if=/dev/zero of=$_pdev bs=1M count=4 oflag=direct 2>/dev/null
+		DM_DISABLE_UDEV=1 dmsetup create wc --table "0 $_sectors writecache p /dev/nvme0n1 $_pdev 4096 0" ||
+			{ echo "dm-writecache on $_pdev failed"; exit 1; }
+		fio_row $_pr $_pd $_prow --filename=/dev/mapper/wc --direct=1 --size=512m "$@"
+		# status: error, blocks, free blocks, blocks under writeback, ...
+		dmsetup status wc | awk '{ exit !($7 == 0 && $6 * 2 >= $5) }' ||
+			{ echo "dm-writecache wrote back during $_prow: $(dmsetup status wc)"; exit 1; }
+		DM_DISABLE_UDEV=1 dmsetup remove wc || { echo "dmsetup remove failed after $_prow"; exit 1; }
+	done
+}
+
+wc_rows() { # wc_rows ROUND
+	wc_pair $1 wc-randwrite-4k --rw=randwrite --bs=4k --ioengine=pvsync2
+	wc_pair $1 wc-write-128k --rw=write --bs=128k --ioengine=pvsync2
+}
+
+# dio_pair ROUND ROW DISK FIO-ARGS...: O_DIRECT between DISK and fio's
+# buffer, a shared mapping of a file on the driver's ext4 -o dax (8 MiB:
+# fio maps bs * iodepth of it, 128 KiB here).
+dio_pair() {
+	_pr=$1 _prow=$2 _disk=$3
+	shift 3
+	wanted $_prow || return 0
+	for _pd in $order; do
+		dd if=/dev/zero of=/mnt/$_pd/diobuf bs=1M count=8 2>/dev/null
+		fio_row $_pr $_pd $_prow --filename=$_disk --direct=1 --size=512m \
+			--iomem=mmapshared:/mnt/$_pd/diobuf "$@"
+	done
+}
+
 # dax_pair ROUND ROW FIO-ARGS...: the row on both drivers' ext4 -o dax,
 # on the preallocated file.
 dax_pair() {
@@ -151,6 +210,13 @@ dax_rows() { # dax_rows ROUND
 	dax_pair $1 dax-mmap-randwrite-4k --rw=randwrite --bs=4k
 	dax_pair $1 dax-mmap-read-2m --rw=read --bs=2m
 	dax_pair $1 dax-mmap-write-2m --rw=write --bs=2m
+	dio_pair $1 dio-nvme-read-128k /dev/nvme0n1 --rw=read --bs=128k --ioengine=pvsync2
+	dio_pair $1 dio-nvme-write-128k /dev/nvme0n1 --rw=write --bs=128k --ioengine=pvsync2
+	dio_pair $1 dio-nvme-randread-4k /dev/nvme0n1 --rw=randread --bs=4k --ioengine=pvsync2
+	# The same into a loop device on a file in RAM (tmpfs): no emulated
+	# device, every step is guest instructions (see the NVMe note above).
+	dio_pair $1 dio-loop-read-128k /dev/loop0 --rw=read --bs=128k --ioengine=pvsync2
+	dio_pair $1 dio-loop-write-128k /dev/loop0 --rw=write --bs=128k --ioengine=pvsync2
 	for kind in huge small; do
 		wanted dax-first-touch-$kind || continue
 		for d in $order; do
@@ -179,8 +245,10 @@ for r in $(seq "$rounds"); do
 		done
 	fi
 	block_rows $r
+	wc_rows $r
 	any_dax=
 	for row in dax-mmap-randread-4k dax-mmap-randwrite-4k dax-mmap-read-2m dax-mmap-write-2m \
+		dio-nvme-read-128k dio-nvme-write-128k dio-nvme-randread-4k dio-loop-read-128k dio-loop-write-128k \
 		dax-first-touch-huge dax-first-touch-small; do
 		wanted $row && any_dax=1
 	done

@@ -62,6 +62,8 @@ def copies(row):
     """Ceiling keys for a sequential row: glibc memcpy, then the copy that
     moves its bytes (None for fio's mmap rows, which copy with glibc)."""
     chunk = "128k" if "128k" in row else "2048k"
+    if row.startswith(("dio-", "wc-")):
+        return None, None  # the NVMe disk or dm-writecache, not a copy, sets the pace
     if row.startswith("dax"):
         return "libc-" + chunk, None
     return "libc-" + chunk, ("movnti-" if row.startswith("write") else "movsb-") + chunk
