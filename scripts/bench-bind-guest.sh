@@ -1,83 +1,179 @@
 # SPDX-License-Identifier: GPL-2.0
-# Guest half of scripts/bench-bind: prints "BENCH bind GIB MODE USEC",
-# "BENCH headinit GIB MS" and "BENCH fault FIRST_US WARM_US" lines.
+# Guest half of scripts/bench-bind (busybox sh): for each namespace size
+# (GiB, one nvdimm each) and each of dpmem head, dpmem sectioned and nd_pmem
+# fsdax map=dev, ROUNDS rounds of:
+#   bind (the sysfs write), then from the start of the bind until the first
+#   DAX fault is served (mount included) at a random 128 MiB step of a file
+#   filling the filesystem, and at its last step; 16 threads faulting 16
+#   steps spread over the file at once; unbind after one fault and right
+#   after bind (head: while its background work runs);
+# and once per size: the time until every struct page exists (head: the
+# background work; sectioned: a fault every 128 MiB; nd_pmem: the bind),
+# guest RAM (MemFree, Slab, PageTables) unbound, bound and with every
+# struct page built, and the unbind after that.
+# Prints "BENCH KIND GIB MODE ..." lines (see scripts/bench-bind).
+#
+# "modprobe8" instead: every namespace (8 of 128 GiB) formatted with the
+# default placement and given a filesystem, then dpmem unloaded and timed
+# from modprobe until it returns and until every namespace has served a
+# DAX fault (mounted and faulted all at once): "BENCH modprobe8 N US US".
+#
+# usage: sh bench-bind-guest.sh ROUNDS GIB,GIB,...
+#        sh bench-bind-guest.sh modprobe8
 . ./lib.sh
 rounds=${1:-5}
+sizes=$(echo "${2:-1,16,256,1024}" | tr ',' ' ')
 GIB=1073741824
+STEP=134217728
+if [ "$rounds" = modprobe8 ]; then
+	modprobe dpmem
+	n=0
+	for d in /sys/bus/nd/devices/namespace*; do
+		ns=${d##*/}
+		n=$((n + 1))
+		dpmem_format "$ns" >/dev/null || { echo "bench-bind: format $ns"; exit 1; }
+		b=$(ls /sys/bus/nd/devices/$ns/block)
+		mkdir -p /mnt/$ns
+		mkfs.ext4 -q -F -b 4096 -E lazy_itable_init=1,lazy_journal_init=1 /dev/$b &&
+			mount -o dax,noinit_itable /dev/$b /mnt/$ns && fallocate -l 1G /mnt/$ns/f &&
+			./daxtool stride-write /mnt/$ns/f $STEP && umount /mnt/$ns || { echo "bench-bind: mkfs $ns"; exit 1; }
+	done
+	rmmod dpmem || exit 1
+	t0=$(./daxtool now)
+	modprobe dpmem || exit 1
+	t1=$(./daxtool now)
+	for d in /sys/bus/nd/devices/namespace*; do
+		ns=${d##*/}
+		(mount -o dax,noinit_itable /dev/$(ls /sys/bus/nd/devices/$ns/block) /mnt/$ns &&
+			./daxtool touch /mnt/$ns/f 1 $((5 * STEP)) >/dev/null || echo >/tmp/unusable-$ns) &
+	done
+	wait
+	t2=$(./daxtool now)
+	for d in /sys/bus/nd/devices/namespace*; do
+		[ -e /tmp/unusable-${d##*/} ] && { echo "bench-bind: ${d##*/} not usable"; exit 1; }
+		umount /mnt/${d##*/}
+	done
+	echo "BENCH modprobe8 $n $((t1 - t0)) $((t2 - t0))"
+	echo BENCHDONE
+	exit 0
+fi
 modprobe dpmem
 modprobe nd_pmem
 # nd_pmem grabbed every raw namespace at load: release them all.
 for d in /sys/bus/nd/drivers/nd_pmem/namespace*; do
 	[ -e "$d" ] && echo "${d##*/}" >/sys/bus/nd/drivers/nd_pmem/unbind
 done
-bind_us() { ./daxtool timed-write /sys/bus/nd/drivers/$1/bind $2; }
-uptime_ms() { awk '{ split($1, t, "."); print t[1] * 1000 + t[2] * 10 }' /proc/uptime; }
-
-for gib in 1 4 16 64; do
-	ns=$(namespace_of_size $((gib * GIB))) || { echo "no ${gib}G namespace"; exit 1; }
-	a=/sys/bus/nd/devices/$ns/dpmem
-	for r in $(seq "$rounds"); do
-		# dpmem, head: bind returns before the struct pages exist; wait
-		# for the worker before the next measurement.
-		dpmem_format "$ns head force" >/dev/null || exit 1
-		echo $ns >/sys/bus/nd/drivers/dpmem/unbind
-		echo "BENCH bind $gib head $(bind_us dpmem $ns)"
-		t0=$(uptime_ms)
-		i=0
-		while [ "$(cat $a/units_initialised)" != 0 ]; do
-			i=$((i + 1))
-			[ $i -gt 2400 ] && { echo "head struct pages of $ns never became ready"; exit 1; }
-			sleep 0.05
-		done
-		[ "$r" = 1 ] && echo "BENCH headinit $gib $(($(uptime_ms) - t0))"
-		echo $ns >/sys/bus/nd/drivers/dpmem/unbind
-		dpmem_format "$ns sectioned force" >/dev/null || exit 1
-		echo $ns >/sys/bus/nd/drivers/dpmem/unbind
-		echo "BENCH bind $gib sectioned $(bind_us dpmem $ns)"
-		echo $ns >/sys/bus/nd/drivers/dpmem/unbind
-		# The C driver: a pfn device with struct pages on the media.
-		ndctl create-namespace -f -e $ns -m fsdax -M dev >/dev/null 2>&1 || { echo "ndctl create-namespace failed on $ns"; exit 1; }
-		pfn=$(for p in /sys/bus/nd/devices/pfn*; do [ "$(cat $p/namespace 2>/dev/null)" = "$ns" ] && echo ${p##*/}; done | head -n1)
-		[ -n "$pfn" ] || { echo "no pfn device for $ns"; exit 1; }
-		echo $pfn >/sys/bus/nd/drivers/nd_pmem/unbind
-		echo "BENCH bind $gib nd_pmem $(bind_us nd_pmem $pfn)"
-		echo $pfn >/sys/bus/nd/drivers/nd_pmem/bind
-		# Back to a raw namespace nobody holds (dpmem's forced format
-		# overwrites the pfn info block).
-		ndctl create-namespace -f -e $ns -m raw >/dev/null 2>&1 || { echo "ndctl could not release $ns"; exit 1; }
-		echo $ns >/sys/bus/nd/drivers/nd_pmem/unbind 2>/dev/null
+now() { ./daxtool now; }
+die() { echo "bench-bind: $*"; exit 1; }
+# ram STAGE: RAM in use (kB) after dropping caches: MemTotal - MemFree,
+# Slab, PageTables.
+ram() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	awk -v s="$1" -v g="$gib" -v m="$mode" '/^MemTotal:/{t=$2} /^MemFree:/{f=$2} /^Slab:/{sl=$2}
+		/^PageTables:/{pt=$2} END{print "BENCH ram", g, m, s, t - f, sl, pt}' /proc/meminfo
+}
+bind() { ./daxtool timed-write /sys/bus/nd/drivers/$drv/bind $dev; }
+unbind() { ./daxtool timed-write /sys/bus/nd/drivers/$drv/unbind $dev; }
+mnt() { mount -o dax,noinit_itable /dev/$(ls /sys/bus/nd/devices/$dev/block) /mnt || die "mount $mode $gib"; }
+ready() { # ready: wait until head's background work is done
+	_i=0
+	while [ "$(cat /sys/bus/nd/devices/$ns/dpmem/units_initialised)" != 0 ]; do
+		_i=$((_i + 1))
+		[ $_i -gt 60000 ] && die "struct pages of $ns never became ready"
+		sleep 0.01
 	done
-done
+}
 
-# First-fault latency: sectioned 4 GiB, ext4 -o dax.
-ns=$(namespace_of_size $((4 * GIB)))
-dpmem_format "$ns sectioned force" >/dev/null || exit 1
-dev=/dev/$(ls /sys/bus/nd/devices/$ns/block)
-mkfs.ext4 -q -F -b 4096 "$dev" && mount -o dax "$dev" /mnt || exit 1
-head -c 65536 /dev/urandom >/mnt/f
-sync
-first=$(./daxtool touch /mnt/f 1 0)
-warm=$(./daxtool touch /mnt/f 1 32768)
-echo "BENCH fault $first $warm"
-umount /mnt
+# setup MODE: the namespace as MODE, a fresh ext4 filled by one file whose
+# 4 KiB at every 128 MiB step hold data (a read fault on an unwritten
+# extent maps the zero page, not a page of ours); left unbound. Sets drv,
+# dev and steps (the file's number of steps).
+setup() {
+	mode=$1
+	case $mode in
+	head | sectioned)
+		[ "$(ns_driver "$ns")" = dpmem ] && echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+		[ -n "$(ns_driver "$ns")" ] && ndctl create-namespace -f -e $ns -m raw >/dev/null 2>&1
+		[ -n "$(ns_driver "$ns")" ] && echo $ns >/sys/bus/nd/drivers/nd_pmem/unbind
+		dpmem_format "$ns $mode force" >/dev/null || die "format $ns $mode"
+		drv=dpmem dev=$ns
+		;;
+	nd_pmem)
+		echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+		ndctl create-namespace -f -e $ns -m fsdax -M dev >/dev/null 2>&1 || die "fsdax on $ns"
+		drv=nd_pmem
+		dev=$(for p in /sys/bus/nd/devices/pfn*; do
+			[ "$(cat $p/namespace 2>/dev/null)" = "$ns" ] && echo ${p##*/}
+		done | head -n1)
+		[ -n "$dev" ] || die "no pfn device for $ns"
+		;;
+	esac
+	mkfs.ext4 -q -F -b 4096 -E lazy_itable_init=1,lazy_journal_init=1 /dev/$(ls /sys/bus/nd/devices/$dev/block) ||
+		die "mkfs $mode $gib"
+	mnt
+	avail=$(df -k /mnt | awk 'NR == 2 {print $4}')
+	steps=$(((avail * 1024 - 64 * 1048576) / STEP))
+	fallocate -l $((steps * STEP)) /mnt/big || die "fallocate $mode $gib"
+	./daxtool stride-write /mnt/big $STEP || die "stride-write $mode $gib"
+	umount /mnt
+	unbind >/dev/null
+}
 
-# Teardown: unbind with many initialised sections (16 GiB sectioned, one
-# written page faulted every 126 MiB of a preallocated file: reads of
-# unwritten extents map the zero page, not ours).
-ns=$(namespace_of_size $((16 * GIB)))
-dpmem_format "$ns sectioned force" >/dev/null || exit 1
-dev=/dev/$(ls /sys/bus/nd/devices/$ns/block)
-a=/sys/bus/nd/devices/$ns/dpmem
-mkfs.ext4 -q -F -b 4096 "$dev" && mount -o dax "$dev" /mnt || exit 1
-fallocate -l 14G /mnt/big || exit 1
-off=0
-while [ $off -lt $((14 * GIB)) ]; do
-	dd if=/dev/urandom of=/mnt/big bs=4096 count=1 seek=$((off / 4096)) conv=notrunc 2>/dev/null || exit 1
-	./daxtool touch /mnt/big 1 $off >/dev/null || exit 1
-	off=$((off + 126 * 1048576))
+# first WHERE STEP: bind, mount, one fault at STEP; prints the time from
+# the bind, and the fault's own time; then unbind.
+first() {
+	t0=$(now)
+	echo "BENCH bind $gib $mode $(bind)"
+	mnt
+	f=$(./daxtool touch /mnt/big 1 $(($2 * STEP))) || die "fault $mode $gib"
+	echo "BENCH first $gib $mode $1 $(($(now) - t0)) $f"
+	umount /mnt
+	echo "BENCH unbind $gib $mode one $(unbind)"
+}
+
+for gib in $sizes; do
+	ns=$(namespace_of_size $((gib * GIB))) || die "no ${gib}G namespace"
+	for m in head sectioned nd_pmem; do
+		setup $m
+		for r in $(seq "$rounds"); do
+			first random $((($(./daxtool now) / 7) % steps))
+			first last $((steps - 1))
+			# 16 threads, 16 steps spread over the file (small files:
+			# some share a section).
+			s16=$((steps / 16))
+			[ $s16 -ge 1 ] || s16=1
+			t0=$(now)
+			bind >/dev/null
+			mnt
+			f=$(./daxtool touch /mnt/big 16 0 $((s16 * STEP))) || die "16 faults $mode $gib"
+			echo "BENCH first16 $gib $mode $(($(now) - t0)) $f"
+			umount /mnt
+			unbind >/dev/null
+			bind >/dev/null
+			echo "BENCH unbind $gib $mode none $(unbind)"
+		done
+		# Every struct page.
+		ram unbound
+		t0=$(now)
+		bind >/dev/null
+		case $mode in
+		head) ready ;;
+		sectioned)
+			mnt
+			./daxtool stride-read /mnt/big $STEP >/dev/null || die "stride-read $gib"
+			umount /mnt
+			;;
+		esac
+		echo "BENCH all $gib $mode $(($(now) - t0))"
+		ram all
+		echo "BENCH unbind $gib $mode all $(unbind)"
+		bind >/dev/null
+		[ $mode = head ] && ready
+		ram bound
+		unbind >/dev/null
+	done
+	ndctl create-namespace -f -e $ns -m raw >/dev/null 2>&1
+	echo $ns >/sys/bus/nd/drivers/nd_pmem/unbind 2>/dev/null
 done
-umount /mnt
-n=$(cat $a/chunks_initialised)
-t0=$(uptime_ms)
-echo $ns >/sys/bus/nd/drivers/dpmem/unbind
-echo "BENCH teardown $n $(($(uptime_ms) - t0))"
+echo BENCHDONE

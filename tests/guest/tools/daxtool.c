@@ -17,11 +17,20 @@
  *                                    2 MiB-aligned shared mapping by writing
  *   daxtool phys FILE [OFFSET]       print the device offset of FILE's byte
  *                                    OFFSET (default 0)
- *   daxtool touch FILE THREADS [OFFSET]
+ *   daxtool touch FILE THREADS [OFFSET [STRIDE]]
  *                                    map FILE shared, release THREADS threads
  *                                    at once, each reading a different page
- *                                    from OFFSET on (a read fault); print the
+ *                                    from OFFSET on, STRIDE bytes apart
+ *                                    (default 4096), a read fault; print the
  *                                    microseconds until all were served
+ *   daxtool now                      print CLOCK_MONOTONIC in microseconds
+ *   daxtool stride-write FILE STRIDE write 4 KiB at every STRIDE bytes of the
+ *                                    (allocated) FILE with pwrite, so those
+ *                                    blocks hold data (read faults on
+ *                                    unwritten extents map the zero page)
+ *   daxtool stride-read FILE STRIDE  map FILE shared and read one byte every
+ *                                    STRIDE bytes (a read fault each); print
+ *                                    the microseconds it took
  *   daxtool timed-write PATH TEXT    write TEXT to PATH (a sysfs file), print
  *                                    the microseconds the write took
  *   daxtool faults FILE SIZE huge|small
@@ -307,7 +316,7 @@ static uint64_t now_us(void)
 	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
 }
 
-static int cmd_touch(const char *path, unsigned int threads, uint64_t off)
+static int cmd_touch(const char *path, unsigned int threads, uint64_t off, uint64_t stride)
 {
 	struct toucher t[64];
 	pthread_barrier_t go;
@@ -320,8 +329,9 @@ static int cmd_touch(const char *path, unsigned int threads, uint64_t off)
 	if (fd < 0 || fstat(fd, &st))
 		return fail("open", path);
 	pages = st.st_size / 4096;
-	if (threads < 1 || threads > 64 || off % 4096 || off / 4096 >= pages) {
-		fprintf(stderr, "daxtool: touch needs 1..64 threads and a page-aligned offset inside the file\n");
+	if (threads < 1 || threads > 64 || off % 4096 || off / 4096 >= pages ||
+	    !stride || stride % 4096) {
+		fprintf(stderr, "daxtool: touch needs 1..64 threads, a page-aligned offset inside the file and stride\n");
 		return 2;
 	}
 	p = mmap(NULL, pages * 4096, PROT_READ, MAP_SHARED, fd, 0);
@@ -330,7 +340,7 @@ static int cmd_touch(const char *path, unsigned int threads, uint64_t off)
 	pthread_barrier_init(&go, NULL, threads + 1);
 	for (unsigned int i = 0; i < threads; i++) {
 		t[i].go = &go;
-		t[i].page = p + off + (i % (pages - off / 4096)) * 4096;
+		t[i].page = p + off + (i * (stride / 4096) % (pages - off / 4096)) * 4096;
 		if (pthread_create(&t[i].tid, NULL, touch_one, &t[i]))
 			return fail("pthread_create", path);
 	}
@@ -340,6 +350,38 @@ static int cmd_touch(const char *path, unsigned int threads, uint64_t off)
 		pthread_join(t[i].tid, NULL);
 	printf("%llu\n", (unsigned long long)(now_us() - t0));
 	munmap(p, pages * 4096);
+	close(fd);
+	return 0;
+}
+
+static int cmd_stride(const char *path, uint64_t stride, int write)
+{
+	int fd = open(path, write ? O_WRONLY : O_RDONLY);
+	static char page[4096] = { 1 };
+	volatile char sink;
+	struct stat st;
+	uint64_t t0;
+	char *p;
+
+	if (fd < 0 || fstat(fd, &st))
+		return fail("open", path);
+	if (!stride || stride % 4096)
+		return fail("stride must be a multiple of 4096:", path);
+	if (write) {
+		for (uint64_t off = 0; off + 4096 <= (uint64_t)st.st_size; off += stride)
+			if (pwrite(fd, page, 4096, off) != 4096)
+				return fail("pwrite", path);
+		return fsync(fd) ? fail("fsync", path) : 0;
+	}
+	p = mmap(NULL, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return fail("mmap", path);
+	t0 = now_us();
+	for (uint64_t off = 0; off < (uint64_t)st.st_size; off += stride)
+		sink = p[off];
+	(void)sink;
+	printf("%llu\n", (unsigned long long)(now_us() - t0));
+	munmap(p, st.st_size);
 	close(fd);
 	return 0;
 }
@@ -653,9 +695,16 @@ int main(int argc, char **argv)
 		return cmd_odirect(argv[2], argv[3], strtoull(argv[4], 0, 0));
 	if (!strcmp(c, "phys") && (argc == 3 || argc == 4))
 		return cmd_phys(argv[2], argc == 4 ? strtoull(argv[3], 0, 0) : 0);
-	if (!strcmp(c, "touch") && (argc == 4 || argc == 5))
+	if (!strcmp(c, "touch") && argc >= 4 && argc <= 6)
 		return cmd_touch(argv[2], strtoul(argv[3], 0, 0),
-				 argc == 5 ? strtoull(argv[4], 0, 0) : 0);
+				 argc >= 5 ? strtoull(argv[4], 0, 0) : 0,
+				 argc == 6 ? strtoull(argv[5], 0, 0) : 4096);
+	if (!strcmp(c, "now") && argc == 2)
+		return printf("%llu\n", (unsigned long long)now_us()) < 0;
+	if (!strcmp(c, "stride-write") && argc == 4)
+		return cmd_stride(argv[2], strtoull(argv[3], 0, 0), 1);
+	if (!strcmp(c, "stride-read") && argc == 4)
+		return cmd_stride(argv[2], strtoull(argv[3], 0, 0), 0);
 	if (!strcmp(c, "timed-write") && argc == 4)
 		return cmd_timed_write(argv[2], argv[3]);
 	if (!strcmp(c, "faults") && argc == 5)
