@@ -36,8 +36,7 @@ impl OwnedQueue {
     /// kernel.
     pub fn reclaim(name: &CStr, max_active: u16) -> Result<Self> {
         // SAFETY: `name` is NUL-terminated and only read during the call.
-        let wq =
-            unsafe { bindings::dpmem_alloc_reclaim_wq(name.as_char_ptr(), max_active.into()) };
+        let wq = unsafe { bindings::dpmem_alloc_reclaim_wq(name.as_char_ptr(), max_active.into()) };
         // INVARIANT: allocated above.
         Ok(Self {
             wq: NonNull::new(wq).ok_or(ENOMEM)?,
