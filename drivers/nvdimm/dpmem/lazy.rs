@@ -47,12 +47,16 @@ pub trait UnitInit: Send + Sync + 'static {
     /// the initialisation, possibly on another thread (see [`LazyOwner`]).
     type Unit: Send + 'static;
 
-    /// Initialises unit `unit`. Runs on the worker, never in the caller.
+    /// Initialises unit `unit`. Runs on a worker, never in the caller;
+    /// calls for different units may run at the same time (up to
+    /// [`WORKERS`]), never two for the same unit.
     fn init(&self, unit: u64) -> Result<Self::Unit>;
 }
 
-/// Units initialised at once, at most, each by its own worker.
+/// Units initialised at once, at most, each by its own worker (the work
+/// items `work0`..`work3` of [`Lazy`] and the bits of `Slots::busy`).
 pub const WORKERS: usize = 4;
+const _: () = assert!(WORKERS == 4 && WORKERS <= u8::BITS as usize);
 
 const UNINIT: u8 = 0;
 const QUEUED: u8 = 1;
@@ -76,9 +80,9 @@ enum Slot<U> {
 ///
 /// # Invariants
 ///
-/// `pending` is a ring of `len` entries starting at `head`, holding each
-/// unit whose flag is `QUEUED` and not yet taken by a worker, so it never
-/// needs more than one entry per unit. Bit `i` of `busy` is set from when
+/// Until `stopping`, `pending` is a ring of `len` entries starting at
+/// `head`, holding each unit whose flag is `QUEUED` and not yet taken by a
+/// worker, so it never needs more than one entry per unit. Bit `i` of `busy` is set from when
 /// worker `i` is queued until it finds the ring empty: a unit pushed while
 /// a worker is busy is taken by one of the busy workers.
 struct Slots<U> {
@@ -163,7 +167,8 @@ impl<I: UnitInit> Lazy<I> {
             0 => queue.queue().enqueue::<_, 0>(this),
             1 => queue.queue().enqueue::<_, 1>(this),
             2 => queue.queue().enqueue::<_, 2>(this),
-            _ => queue.queue().enqueue::<_, 3>(this),
+            3 => queue.queue().enqueue::<_, 3>(this),
+            _ => Ok(()),
         };
     }
 
@@ -172,9 +177,9 @@ impl<I: UnitInit> Lazy<I> {
         loop {
             let unit = {
                 let mut s = self.slots.lock();
-                match s.pop() {
-                    Some(u) if !s.stopping => u,
-                    _ => {
+                match if s.stopping { None } else { s.pop() } {
+                    Some(u) => u,
+                    None => {
                         s.busy &= !(1 << id);
                         return;
                     }

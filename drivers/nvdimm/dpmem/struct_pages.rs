@@ -2,7 +2,7 @@
 
 //! The struct pages of a bound namespace's data: one page map per unit of
 //! its layout (the whole namespace for head placement, each section for
-//! sectioned placement), created by the lazy-init worker ([`crate::lazy`]).
+//! sectioned placement), created by the lazy-init workers ([`crate::lazy`]).
 
 #![forbid(unsafe_code)]
 
@@ -85,7 +85,15 @@ impl StructPages {
         if last != 0 && now - last < PROGRESS_INTERVAL_NS {
             return;
         }
-        self.progress.logged_at.store(now.max(1), Ordering::Relaxed);
+        // Workers run this at once: one of them logs.
+        if self
+            .progress
+            .logged_at
+            .compare_exchange(last, now.max(1), Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
+        {
+            return;
+        }
         pr_info!(
             "{}: struct pages for {} of {} sections so far\n",
             self.disk_name.as_str(),

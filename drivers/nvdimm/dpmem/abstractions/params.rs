@@ -23,7 +23,7 @@ pub fn default_placement() -> Placement {
     }
 }
 
-/// `lazy_init_delay_ms`: a testing knob, how long the lazy-init worker
+/// `lazy_init_delay_ms`: a testing knob, how long each lazy-init worker
 /// sleeps before creating each unit's struct pages (0: not at all), so
 /// that tests can act while a DAX fault waits.
 pub fn lazy_init_delay_ms() -> u32 {

@@ -64,7 +64,8 @@ impl OwnedQueue {
 
 impl Drop for OwnedQueue {
     fn drop(&mut self) {
-        // SAFETY: allocated in `new` (type invariant); runs what is queued,
+        // SAFETY: allocated by `reclaim` or `unbound` (type invariant); runs
+        // what is queued,
         // then frees the queue. Must not be called from its own work, which
         // `drop` of a value owned outside the work guarantees.
         unsafe { bindings::destroy_workqueue(self.wq.as_ptr()) };

@@ -120,11 +120,15 @@ pub unsafe extern "C" fn dpmem_kunit_sectioned_map(test: *mut bindings::kunit) {
 }
 
 /// Counts initialisations per unit, and how many ran at once at most;
-/// unit 5 always fails.
+/// unit 5 always fails. While `held` is set, initialisations wait (at
+/// most 5 s) before they finish; with `await_overlap`, each waits (up to
+/// 500 ms) until a second one has run at the same time.
 struct CountingInit {
     calls: [core::sync::atomic::AtomicU32; 8],
     running: core::sync::atomic::AtomicU32,
     most_running: core::sync::atomic::AtomicU32,
+    held: core::sync::atomic::AtomicBool,
+    await_overlap: core::sync::atomic::AtomicBool,
     drops: kernel::sync::Arc<Drops>,
 }
 
@@ -164,9 +168,23 @@ impl crate::lazy::UnitInit for CountingInit {
             .fetch_add(1, Ordering::SeqCst);
         let running = self.running.fetch_add(1, Ordering::SeqCst) + 1;
         self.most_running.fetch_max(running, Ordering::SeqCst);
-        // Long enough for every concurrent caller to arrive and wait.
+        // Long enough for every concurrent caller to arrive and wait; until
+        // a second initialisation overlaps this one if asked (up to 500 ms:
+        // another worker may need a new kworker first); and while the test
+        // holds initialisations. (The suites run at every load of the
+        // module: the usual case stays 30 ms.)
+        let await_overlap = self.await_overlap.load(Ordering::SeqCst);
         // SAFETY: plain sleep, in process context (a worker).
         unsafe { bindings::msleep(30) };
+        let mut waited = 30;
+        while waited < 5000
+            && (self.held.load(Ordering::SeqCst)
+                || (await_overlap && waited < 500 && self.most_running.load(Ordering::SeqCst) < 2))
+        {
+            // SAFETY: as above.
+            unsafe { bindings::msleep(1) };
+            waited += 1;
+        }
         self.running.fetch_sub(1, Ordering::SeqCst);
         if unit == 5 {
             return Err(EIO);
@@ -189,6 +207,8 @@ fn counting_set(
             calls: Default::default(),
             running: Default::default(),
             most_running: Default::default(),
+            held: Default::default(),
+            await_overlap: Default::default(),
             drops: drops.clone(),
         },
         8,
@@ -230,6 +250,10 @@ pub unsafe extern "C" fn dpmem_kunit_lazy_concurrency(test: *mut bindings::kunit
         kexpect!(t, false);
         return;
     };
+    owner
+        .initialiser()
+        .await_overlap
+        .store(true, Ordering::SeqCst);
     // 16 callers on unit 3, 8 on the failing unit 5, one on each of the
     // others, all at once.
     let mut callers = 0u32;
@@ -345,7 +369,7 @@ pub unsafe extern "C" fn dpmem_kunit_lazy_transient(test: *mut bindings::kunit) 
 }
 
 /// Unbind with a filesystem still holding the disk: `quiesce` stops the
-/// worker from building queued units (nothing can need them), waiting and
+/// workers from building queued units (nothing can need them), waiting and
 /// later callers get `ENXIO`, and what was built stays until the owner is
 /// dropped, which undoes it.
 ///
@@ -363,11 +387,14 @@ pub unsafe extern "C" fn dpmem_kunit_lazy_quiesce(test: *mut bindings::kunit) {
         return;
     };
     kexpect!(t, Lazy::ensure(&owner, 7) == Ok(()));
-    // Seven units' worth of work queued at once (30 ms each); stop at once.
+    // Seven units' worth of work queued at once, the workers held in the
+    // units they take until the set is quiesced.
+    owner.initialiser().held.store(true, Ordering::SeqCst);
     for unit in 0..7 {
         kexpect!(t, Lazy::start(&owner, unit).is_ok());
     }
     owner.quiesce();
+    owner.initialiser().held.store(false, Ordering::SeqCst);
     kexpect!(t, Lazy::ensure(&owner, 6) == Err(ENXIO));
     // SAFETY: plain sleep in the test's process context.
     unsafe { bindings::msleep(300) };

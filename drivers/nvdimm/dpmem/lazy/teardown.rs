@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Teardown of a [`Lazy`] set when its owner goes: stop the worker, then
+//! Teardown of a [`Lazy`] set when its owner goes: stop the workers, then
 //! undo every initialised unit, several at a time.
 
 #![forbid(unsafe_code)]
@@ -40,24 +40,27 @@ impl<I: UnitInit> Lazy<I> {
 
 impl<I: UnitInit> Drop for LazyOwner<I> {
     fn drop(&mut self) {
-        let (queue, ready) = {
+        let queue = {
             let mut s = self.0.slots.lock();
             s.stopping = true;
             for f in self.0.flags.iter() {
                 f.store(UNINIT, Ordering::Release);
             }
-            let ready = s
-                .units
-                .iter()
-                .filter(|slot| matches!(slot, Slot::Ready(_)))
-                .count();
-            (s.queue.take(), ready)
+            s.queue.take()
         };
         self.0.changed.notify_all();
-        // Destroying the queue waits for a unit being initialised; queued
-        // ones are skipped (the worker sees `stopping`). One that finishes
-        // now is still undone below: the cursor starts after this.
+        // Destroying the queue waits for the units being initialised;
+        // queued ones are skipped (the workers see `stopping`). Those that
+        // finish now are undone below with the rest, so count after it.
         drop(queue);
+        let ready = self
+            .0
+            .slots
+            .lock()
+            .units
+            .iter()
+            .filter(|slot| matches!(slot, Slot::Ready(_)))
+            .count();
         // Undoing one unit mostly waits (an RCU grace period and the memory
         // hotplug lock for a page map, ~46 ms each under TCG), so helpers on
         // a queue of our own and this thread do it together; without memory
