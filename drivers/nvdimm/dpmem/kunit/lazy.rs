@@ -150,8 +150,7 @@ impl Drop for Undo {
         let d = &self.0;
         let busy = d.busy.fetch_add(1, Ordering::SeqCst) + 1;
         d.most_busy.fetch_max(busy, Ordering::SeqCst);
-        // SAFETY: plain sleep; teardown runs in process context.
-        unsafe { bindings::msleep(50) };
+        crate::abstractions::delay::msleep(50);
         d.busy.fetch_sub(1, Ordering::SeqCst);
         d.undone.fetch_add(1, Ordering::SeqCst);
     }
@@ -174,15 +173,13 @@ impl crate::lazy::UnitInit for CountingInit {
         // holds initialisations. (The suites run at every load of the
         // module: the usual case stays 30 ms.)
         let await_overlap = self.await_overlap.load(Ordering::SeqCst);
-        // SAFETY: plain sleep, in process context (a worker).
-        unsafe { bindings::msleep(30) };
+        crate::abstractions::delay::msleep(30);
         let mut waited = 30;
         while waited < 5000
             && (self.held.load(Ordering::SeqCst)
                 || (await_overlap && waited < 500 && self.most_running.load(Ordering::SeqCst) < 2))
         {
-            // SAFETY: as above.
-            unsafe { bindings::msleep(1) };
+            crate::abstractions::delay::msleep(1);
             waited += 1;
         }
         self.running.fetch_sub(1, Ordering::SeqCst);
@@ -277,8 +274,7 @@ pub unsafe extern "C" fn dpmem_kunit_lazy_concurrency(test: *mut bindings::kunit
     };
     let mut waited = 0;
     while finished(&out) < callers && waited < 1000 {
-        // SAFETY: plain sleep in the test's process context.
-        unsafe { bindings::msleep(10) };
+        crate::abstractions::delay::msleep(10);
         waited += 1;
     }
     kexpect!(t, finished(&out) == callers);
@@ -396,8 +392,7 @@ pub unsafe extern "C" fn dpmem_kunit_lazy_quiesce(test: *mut bindings::kunit) {
     owner.quiesce();
     owner.initialiser().held.store(false, Ordering::SeqCst);
     kexpect!(t, Lazy::ensure(&owner, 6) == Err(ENXIO));
-    // SAFETY: plain sleep in the test's process context.
-    unsafe { bindings::msleep(300) };
+    crate::abstractions::delay::msleep(300);
     let calls = &owner.initialiser().calls;
     let built: u32 = calls[..7].iter().map(|c| c.load(Ordering::SeqCst)).sum();
     // At most the units the workers had taken before `quiesce`.
