@@ -39,7 +39,7 @@ help:
 	@echo "make profile     perf profile of bench rows on both drivers (ROWS=globs, default"
 	@echo "                 write-128k-pvsync2; ICOUNT=1 samples by guest instructions)"
 	@echo "make bench-bind  bind, first fault, unbind and RAM vs namespace size up to 1 TiB: dpmem head/"
-	@echo "                 sectioned vs nd_pmem (ROUNDS=5, SIZES=1,16,256,1024 GiB)"
+	@echo "                 sectioned/grouped vs nd_pmem (ROUNDS=5, SIZES=1,16,256,1024 GiB, MODES=all)"
 	@echo "make             build dpmem.ko (KDIR=... for a real host's build tree)"
 	@echo "make CLIPPY=1    build with clippy"
 	@echo "make setup       install the toolchain (Debian 12)"
@@ -81,7 +81,7 @@ profile:
 	bash scripts/profile $(if $(ICOUNT),--icount) '$(or $(ROWS),write-128k-pvsync2)' $(or $(ROUNDS),2) $(or $(RUNTIME),3)
 
 bench-bind:
-	bash scripts/bench-bind $(or $(ROUNDS),5) $(SIZES)
+	bash scripts/bench-bind $(or $(ROUNDS),5) $(or $(SIZES),1,16,256,1024) $(MODES)
 
 demo:
 	bash scripts/demo

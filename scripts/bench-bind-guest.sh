@@ -1,14 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0
 # Guest half of scripts/bench-bind (busybox sh): for each namespace size
-# (GiB, one nvdimm each) and each of dpmem head, dpmem sectioned and nd_pmem
-# fsdax map=dev, ROUNDS rounds of:
+# (GiB, one nvdimm each) and each of dpmem head, sectioned and grouped and
+# nd_pmem fsdax map=dev (or the MODES given), ROUNDS rounds of:
 #   bind (the sysfs write), then from the start of the bind until the first
 #   DAX fault is served (mount included) at a random 128 MiB step of a file
 #   filling the filesystem, and at its last step; 16 threads faulting 16
 #   steps spread over the file at once; unbind after one fault and right
 #   after bind (head: while its background work runs);
 # and once per size: the time until every struct page exists (head: the
-# background work; sectioned: a fault every 128 MiB; nd_pmem: the bind),
+# background work; sectioned, grouped: a fault every 128 MiB; nd_pmem: the
+# bind),
 # guest RAM (MemFree, Slab, PageTables) unbound, bound and with every
 # struct page built, and the unbind after that.
 # Prints "BENCH KIND GIB MODE ..." lines (see scripts/bench-bind).
@@ -18,11 +19,12 @@
 # from modprobe until it returns and until every namespace has served a
 # DAX fault (mounted and faulted all at once): "BENCH modprobe8 N US US".
 #
-# usage: sh bench-bind-guest.sh ROUNDS GIB,GIB,...
+# usage: sh bench-bind-guest.sh ROUNDS GIB,GIB,... [MODE,MODE,...]
 #        sh bench-bind-guest.sh modprobe8
 . ./lib.sh
 rounds=${1:-5}
 sizes=$(echo "${2:-1,16,256,1024}" | tr ',' ' ')
+modes=$(echo "${3:-head,sectioned,grouped,nd_pmem}" | tr ',' ' ')
 GIB=1073741824
 STEP=134217728
 if [ "$rounds" = modprobe8 ]; then
@@ -92,7 +94,7 @@ ready() { # ready: wait until head's background work is done
 setup() {
 	mode=$1
 	case $mode in
-	head | sectioned)
+	head | sectioned | grouped)
 		[ "$(ns_driver "$ns")" = dpmem ] && echo $ns >/sys/bus/nd/drivers/dpmem/unbind
 		[ -n "$(ns_driver "$ns")" ] && ndctl create-namespace -f -e $ns -m raw >/dev/null 2>&1
 		[ -n "$(ns_driver "$ns")" ] && echo $ns >/sys/bus/nd/drivers/nd_pmem/unbind
@@ -137,7 +139,8 @@ first() {
 
 for gib in $sizes; do
 	ns=$(namespace_of_size $((gib * GIB))) || die "no ${gib}G namespace"
-	for m in head sectioned nd_pmem; do
+	for m in $modes; do
+		[ "$m" = modprobe8 ] && continue
 		setup $m
 		for r in $(seq "$rounds"); do
 			first random $((($(./daxtool now) / 7) % steps))
@@ -162,7 +165,7 @@ for gib in $sizes; do
 		bind >/dev/null
 		case $mode in
 		head) ready ;;
-		sectioned)
+		sectioned | grouped)
 			mnt
 			./daxtool stride-read /mnt/big $STEP >/dev/null || die "stride-read $gib"
 			umount /mnt

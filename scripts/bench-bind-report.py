@@ -23,7 +23,8 @@
 import statistics
 import sys
 
-MODES = ("head", "sectioned", "nd_pmem")
+MODES = ("head", "sectioned", "grouped", "nd_pmem")
+DPMEM = MODES[:-1]
 data = {}  # (kind, gib, mode, extra) -> list of floats (ms or kB)
 modprobe8 = []
 for line in open(sys.argv[1]):
@@ -79,9 +80,10 @@ def table(title, cols, cell):
 
 
 rounds = max((len(v) for k, v in data.items() if k[0] == "first" and k[3] == "random"), default=0)
-print("dpmem head / sectioned vs nd_pmem fsdax map=dev, one TCG guest, medians of %d rounds (ms)" % rounds)
+print("dpmem head / sectioned / grouped vs nd_pmem fsdax map=dev, one TCG guest, medians of %d rounds (ms)"
+      % rounds)
 print()
-table("bind (the sysfs write)", MODES + ("C/head", "C/sectioned"),
+table("bind (the sysfs write)", MODES + tuple("C/" + m for m in DPMEM),
       lambda g, c: ms(med("bind", g, c)) if c in MODES else
       "%.0fx" % (med("bind", g, "nd_pmem") / med("bind", g, c.split("/")[1]))
       if med("bind", g, "nd_pmem") and med("bind", g, c.split("/")[1]) else "-")
@@ -91,7 +93,7 @@ table("the first DAX fault itself, right after mount: at a random place / at the
       MODES, lambda g, c: "%s / %s" % (ms(med("fault", g, c, "random")), ms(med("fault", g, c, "last"))))
 table("16 first faults at once in 16 places: last served, from their start / one first fault alone",
       MODES, lambda g, c: "%s / %s" % (ms(med("touch16", g, c)), ms(med("fault", g, c, "random"))))
-table("until every struct page exists, from bind (head: background work; sectioned: a fault per 128 MiB)",
+table("until every struct page exists, from bind (head: background work; else a fault per 128 MiB)",
       MODES, lambda g, c: ms(med("all", g, c)))
 table("unbind: right after bind / after one fault / with every struct page",
       MODES, lambda g, c: "%s/%s/%s" % (ms(med("unbind", g, c, "none")), ms(med("unbind", g, c, "one")),
@@ -117,11 +119,13 @@ print()
 misses = []
 if sizes:
     lo, hi = sizes[0], sizes[-1]
-    for m in ("head", "sectioned"):
+    for m in DPMEM:
+        if not med("bind", hi, m) or not med("bind", lo, m):
+            continue
         r = med("bind", hi, m) / med("bind", lo, m)
         (misses.append if r > 1.2 else print)("%s: bind at %s within %.2fx of %s (target 1.2x)"
                                               % (m, size(hi), r, size(lo)))
-        r = med("bind", hi, "nd_pmem") / med("bind", hi, m)
+        r = (med("bind", hi, "nd_pmem") or 0) / med("bind", hi, m)
         (misses.append if r < 1000 else print)("%s: nd_pmem / dpmem bind at %s: %.0fx (target >= 1000x)"
                                                % (m, size(hi), r))
         for g in sizes:
@@ -152,7 +156,7 @@ if len(sys.argv) > 2 and sizes:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
-    style = {"head": "o-", "sectioned": "s-", "nd_pmem": "^--"}
+    style = {"head": "o-", "sectioned": "s-", "grouped": "D-", "nd_pmem": "^--"}
     for ax, (kind, extra, title) in zip(axes, (("bind", "", "bind"),
                                                ("first", "random", "bind to first DAX fault"))):
         for m in MODES:

@@ -6,7 +6,9 @@
 # across the chunks and read()/write() on DAX files initialise nothing;
 # a DAX fault initialises exactly its own section; 16 threads faulting one
 # untouched section initialise it once; unbind tears down what was
-# initialised and a rebind starts from zero again.
+# initialised and a rebind starts from zero again. Then grouped placement
+# on the same namespace: two units of 16 sections, each built whole by
+# the first fault in it, and nothing else.
 . ./lib.sh
 
 MIB=1048576
@@ -36,6 +38,7 @@ uptime_cs() { awk '{ split($1, t, "."); print t[1] * 100 + t[2] }' /proc/uptime;
 check "modprobe dpmem" modprobe dpmem
 check "format sectioned" dpmem_format "$ns sectioned"
 check_eq "32 chunks, one per section" "$(cat $a/chunks_total)" 32
+size_sectioned=$(blockdev --getsize64 /dev/dpmem0)
 check_eq "no chunk initialised right after bind" "$(chunks)" 0
 check_eq "no unit listed right after bind" "$(units)" ""
 
@@ -107,6 +110,47 @@ check_eq "file a intact after rebind" "$(sha256sum </mnt/a)" "$cmp_a"
 check "fault after rebind" ./daxtool touch /mnt/a 4
 check_eq "... initialises its section again" "$(units)" "$ua"
 umount /mnt
+
+# Grouped: unit 0 holds the info block, its 16 chunks and 2014 MiB of
+# data (16 x 126 MiB less 2 MiB), unit 1 the rest.
+gunit_of() { echo $((($1 + 2 * MIB) / (2016 * MIB))); }
+echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+check "format grouped" dpmem_format "$ns grouped force"
+check_eq "grouped: placement" "$(cat $a/placement)" grouped
+check_eq "grouped: 32 chunks" "$(cat $a/chunks_total)" 32
+check_eq "grouped: the capacity of sectioned" "$(blockdev --getsize64 /dev/dpmem0)" "$size_sectioned"
+check_eq "grouped: no chunk initialised right after bind" "$(chunks)" 0
+check "grouped: mkfs.ext4" mkfs.ext4 -q -F -b 4096 /dev/dpmem0
+check "grouped: mount -o dax" mount -o dax /dev/dpmem0 /mnt
+check "grouped: a file over both units" fallocate -l $((3500 * MIB)) /mnt/c
+# Data every 64 MiB (write(), no struct pages): a read fault on an
+# unwritten extent would map the zero page, not one of ours.
+check "grouped: written every 64 MiB" ./daxtool stride-write /mnt/c $((64 * MIB))
+check_eq "grouped: write() built nothing" "$(chunks)" 0
+# The first page of c in unit 1, then one in unit 0.
+off=0 o1= o0=
+while [ $off -lt $((3500 * MIB)) ]; do
+	u=$(gunit_of "$(./daxtool phys /mnt/c $off)")
+	[ "$u" = 1 ] && [ -z "$o1" ] && o1=$off
+	[ "$u" = 0 ] && [ -z "$o0" ] && o0=$off
+	off=$((off + 64 * MIB))
+done
+check "grouped: c has pages in both units" test -n "$o0" -a -n "$o1"
+us=$(./daxtool touch /mnt/c 16 "$o1")
+check "grouped: 16 threads fault unit 1 (${us} us)" test -n "$us"
+check_eq "grouped: ... which built its 16 chunks" "$(chunks)" 16
+check_eq "grouped: ... and only unit 1" "$(units)" 1
+check "grouped: progress counts groups" klog_has "dpmem0: struct pages for 1 of 2 groups of sections so far"
+us=$(./daxtool touch /mnt/c 1 "$o0")
+check_eq "grouped: a fault in unit 0 builds the other 16 (${us} us)" "$(chunks)" 32
+check_eq "grouped: both units listed" "$(units)" 0-1
+check "grouped: write faults over c" ./daxtool pmd /mnt/c $((3500 * MIB))
+check "grouped: umount" umount /mnt
+echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+check_eq "grouped: unbind completes" "$(ns_driver $ns)" ""
+echo $ns >/sys/bus/nd/drivers/dpmem/bind
+check_eq "grouped: rebind starts from zero" "$(chunks)" 0
+check "grouped: clean after unbind/rebind" e2fsck -fn /dev/dpmem0
 check "rmmod" rmmod dpmem
 check_fails "no WARN or BUG" klog_has "WARNING:|BUG:|Oops"
 done_testing

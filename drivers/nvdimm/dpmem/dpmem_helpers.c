@@ -288,23 +288,22 @@ unsigned int dpmem_param_teardown_threads(void)
 
 static int default_placement = DPMEM_PLACEMENT_HEAD;
 
+/* Indexed by DPMEM_PLACEMENT_*, as format/layout.rs names them. */
+static const char *const dpmem_placement_names[] = { "head", "sectioned", "grouped" };
+
 static int dpmem_placement_set(const char *val, const struct kernel_param *kp)
 {
-	int *p = kp->arg;
+	int i = sysfs_match_string(dpmem_placement_names, val);
 
-	if (sysfs_streq(val, "head"))
-		WRITE_ONCE(*p, DPMEM_PLACEMENT_HEAD);
-	else if (sysfs_streq(val, "sectioned"))
-		WRITE_ONCE(*p, DPMEM_PLACEMENT_SECTIONED);
-	else
-		return -EINVAL;
+	if (i < 0)
+		return i;
+	WRITE_ONCE(*(int *)kp->arg, i);
 	return 0;
 }
 
 static int dpmem_placement_get(char *buf, const struct kernel_param *kp)
 {
-	return sysfs_emit(buf, "%s\n", READ_ONCE(*(int *)kp->arg) ==
-				       DPMEM_PLACEMENT_SECTIONED ? "sectioned" : "head");
+	return sysfs_emit(buf, "%s\n", dpmem_placement_names[READ_ONCE(*(int *)kp->arg)]);
 }
 
 static const struct kernel_param_ops dpmem_placement_ops = {
@@ -313,7 +312,7 @@ static const struct kernel_param_ops dpmem_placement_ops = {
 };
 module_param_cb(default_placement, &dpmem_placement_ops, &default_placement, 0644);
 MODULE_PARM_DESC(default_placement,
-		 "Descriptor placement the format file uses when the request names none: head (default) or sectioned");
+		 "Descriptor placement the format file uses when the request names none: head (default), sectioned or grouped");
 
 int dpmem_param_default_placement(void)
 {

@@ -9,7 +9,7 @@
 
 use crate::abstractions::nvdimm::Namespace;
 use crate::format::infoblock::{self, DecodeError, Foreign};
-use crate::format::layout::LayoutError;
+use crate::format::layout::{self, LayoutError};
 use crate::format::uuid::Uuid;
 use crate::ns_log;
 use kernel::prelude::*;
@@ -33,7 +33,7 @@ pub fn decode_errno(e: &DecodeError) -> Error {
 /// The errno an impossible layout gives (at probe and at format).
 pub fn layout_errno(e: &LayoutError) -> Error {
     match e {
-        LayoutError::MisalignedStart(_) => EINVAL,
+        LayoutError::MisalignedStart(_) | LayoutError::BadUnitSections(_) => EINVAL,
         LayoutError::TooSmall(_) | LayoutError::NoWholeSection(..) => ENOSPC,
     }
 }
@@ -54,7 +54,13 @@ pub fn log_layout_error(ns: &Namespace, what: &str, e: &LayoutError) {
         LayoutError::NoWholeSection(start, size) => ns_log!(
             ns,
             Err,
-            "{what}: namespace {start:#x}+{size:#x} holds no whole 128 MiB-aligned section, which sectioned placement needs (use head)\n"
+            "{what}: namespace {start:#x}+{size:#x} holds no whole 128 MiB-aligned section, which sectioned and grouped placement need (use head)\n"
+        ),
+        LayoutError::BadUnitSections(n) => ns_log!(
+            ns,
+            Err,
+            "{what}: info block records {n} sections per unit, outside 1-{}: corrupt\n",
+            layout::MAX_GROUP_SECTIONS
         ),
     }
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The struct pages of a bound namespace's data: one page map per unit of
-//! its layout (the whole namespace for head placement, each section for
-//! sectioned placement), created by the lazy-init workers ([`crate::lazy`]).
+//! its layout (the whole namespace for head placement, each section or
+//! group of sections for sectioned and grouped placement), created by the
+//! lazy-init workers ([`crate::lazy`]).
 
 #![forbid(unsafe_code)]
 
@@ -21,7 +22,7 @@ use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::time::Ktime;
 
-/// Sectioned placement logs progress at most this often.
+/// Sectioned and grouped placement log progress at most this often.
 const PROGRESS_INTERVAL_NS: i64 = 10_000_000_000;
 
 /// Creates the page maps, and so the struct pages, of one namespace.
@@ -75,9 +76,9 @@ impl StructPages {
         }
     }
 
-    /// Logs how many sections have struct pages: on the first, then at
-    /// most once per [`PROGRESS_INTERVAL_NS`], so a workload touching many
-    /// sections shows progress without flooding the log.
+    /// Logs how many units (sections or groups) have struct pages: on the
+    /// first, then at most once per [`PROGRESS_INTERVAL_NS`], so a workload
+    /// touching many units shows progress without flooding the log.
     fn sectioned_progress(&self) {
         let done = self.progress.done.fetch_add(1, Ordering::Relaxed) + 1;
         let now = Ktime::ktime_get().to_ns();
@@ -94,12 +95,12 @@ impl StructPages {
         {
             return;
         }
-        pr_info!(
-            "{}: struct pages for {} of {} sections so far\n",
-            self.disk_name.as_str(),
-            done,
-            self.layout.units()
-        );
+        let (name, units) = (self.disk_name.as_str(), self.layout.units());
+        if self.layout.placement == Placement::Grouped {
+            pr_info!("{name}: struct pages for {done} of {units} groups of sections so far\n");
+        } else {
+            pr_info!("{name}: struct pages for {done} of {units} sections so far\n");
+        }
     }
 }
 
@@ -196,9 +197,9 @@ impl UnitInit for StructPages {
                 (Ktime::ktime_get() - t0).to_ms(),
                 pm.altmap_used_pages() * PAGE_SIZE / CHUNK_SIZE
             ),
-            (Ok(_), Placement::Sectioned) => {
+            (Ok(_), _) => {
                 pr_debug!(
-                    "{name}: section {unit} ({start:#x}-{end:#x}) initialised in {} us\n",
+                    "{name}: unit {unit} ({start:#x}-{end:#x}) initialised in {} us\n",
                     (Ktime::ktime_get() - t0).to_ns() / 1000
                 );
                 self.sectioned_progress();

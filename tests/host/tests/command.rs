@@ -17,6 +17,8 @@ fn accepted_forms() {
         (c.namespace, c.placement, c.force),
         ("namespace1.2", Some(Placement::Sectioned), true)
     );
+    let c = parse_format(b"namespace0.1 grouped").unwrap();
+    assert_eq!(c.placement, Some(Placement::Grouped));
     let c = parse_format(b"  namespace3.0\tforce  head\n").unwrap();
     assert_eq!(
         (c.namespace, c.placement, c.force),
@@ -37,6 +39,8 @@ fn refused_forms() {
         (b"namespace0.0 FORCE", UnknownWord),
         (b"namespace0.0 force force", Repeated),
         (b"namespace0.0 head sectioned", Repeated),
+        (b"namespace0.0 grouped sectioned", Repeated),
+        (b"namespace0.0 grouped grouped", Repeated),
         (b"namespace0.0 head head", Repeated),
     ] {
         assert_eq!(parse_format(input), Err(want), "{input:?}");

@@ -75,7 +75,15 @@ fn every_single_bit_flip_is_caught() {
 fn corrupt_fields_with_valid_checksum_are_refused_with_the_reason() {
     use DecodeError::*;
     let cases: Vec<(usize, u64, bool, DecodeError)> = vec![
-        (0x10, 2, false, UnsupportedVersion { major: 2, minor: 0 }),
+        (
+            0x10,
+            2,
+            false,
+            UnsupportedVersion {
+                major: 2,
+                minor: VERSION_MINOR,
+            },
+        ),
         (0x14, 1, false, UnknownFlags(1)),
         (
             0x68,
@@ -219,6 +227,61 @@ fn sectioned_round_trips() {
         InfoBlock::decode(&b, START, GIB),
         Err(DecodeError::LayoutMismatch { .. })
     ));
+}
+
+#[test]
+fn grouped_round_trips_with_its_unit_size() {
+    let info = InfoBlock::new(Placement::Grouped, START, 4 * GIB, [3; 16], [4; 16]).unwrap();
+    assert_eq!(info.layout.unit_sections, GROUP_SECTIONS);
+    let mut b = [0u8; BLOCK_SIZE];
+    info.encode_into(&mut b);
+    assert_eq!(u32::from_le_bytes(b[0x80..0x84].try_into().unwrap()), 16);
+    assert_eq!(InfoBlock::decode(&b, START, 4 * GIB), Ok(info));
+    // Another recorded unit size is another layout: read as recorded.
+    let l8 = Layout::compute_grouped(START, 4 * GIB, 8).unwrap();
+    let mut b8 = b;
+    set_u32(&mut b8, 0x80, 8);
+    set_u64(&mut b8, 0x48, l8.data_offset);
+    assert_eq!(InfoBlock::decode(&b8, START, 4 * GIB).unwrap().layout, l8);
+    // Without its data offset updated, the unit size disagrees.
+    let mut bad = b;
+    set_u32(&mut bad, 0x80, 8);
+    assert!(matches!(
+        InfoBlock::decode(&bad, START, 4 * GIB),
+        Err(DecodeError::LayoutMismatch {
+            field: "data offset",
+            ..
+        })
+    ));
+    for n in [0, 65, u32::MAX] {
+        let mut bad = b;
+        set_u32(&mut bad, 0x80, n);
+        assert_eq!(
+            InfoBlock::decode(&bad, START, 4 * GIB),
+            Err(DecodeError::Layout(LayoutError::BadUnitSections(n.into())))
+        );
+    }
+    // Head and sectioned record no unit size: a value there is refused.
+    for p in [Placement::Head, Placement::Sectioned] {
+        let info = InfoBlock::new(p, START, 4 * GIB, [3; 16], [4; 16]).unwrap();
+        let mut b = [0u8; BLOCK_SIZE];
+        info.encode_into(&mut b);
+        assert_eq!(&b[0x80..0x84], &[0; 4]);
+        set_u32(&mut b, 0x80, 1);
+        assert!(matches!(
+            InfoBlock::decode(&b, START, 4 * GIB),
+            Err(DecodeError::LayoutMismatch {
+                field: "sections per unit",
+                ..
+            })
+        ));
+    }
+    // A sectioned block relabelled grouped (resealed) is refused.
+    let s = InfoBlock::new(Placement::Sectioned, START, 4 * GIB, [3; 16], [4; 16]).unwrap();
+    let mut b = [0u8; BLOCK_SIZE];
+    s.encode_into(&mut b);
+    set_u32(&mut b, 0x74, 2);
+    assert!(InfoBlock::decode(&b, START, 4 * GIB).is_err());
 }
 
 #[test]

@@ -102,7 +102,8 @@ fn huge_sizes_do_not_overflow() {
 fn placement_values() {
     assert_eq!(Placement::from_raw(0), Some(Placement::Head));
     assert_eq!(Placement::from_raw(1), Some(Placement::Sectioned));
-    assert_eq!(Placement::from_raw(2), None);
+    assert_eq!(Placement::from_raw(2), Some(Placement::Grouped));
+    assert_eq!(Placement::from_raw(3), None);
 }
 
 #[test]
@@ -228,9 +229,23 @@ fn sectioned_huge_sizes_do_not_overflow() {
     assert!(Layout::compute(Placement::Sectioned, u64::MAX - (2 * MIB - 1), 4 * GIB).is_err());
 }
 
-/// Every 2 MiB logical block of a sectioned layout: mapped once, inside its
-/// unit's data, never onto a chunk or the info block, 2 MiB aligned, and
-/// the units' logical ranges tile the device.
+/// Sectioned layouts, and grouped ones with several unit sizes (the
+/// default, one section, one that does not divide the section count, the
+/// largest).
+fn lazy_layouts(start: u64, size: u64) -> Vec<Layout> {
+    let mut v = vec![
+        Layout::compute(Placement::Sectioned, start, size).unwrap(),
+        Layout::compute(Placement::Grouped, start, size).unwrap(),
+    ];
+    for n in [1, 3, MAX_GROUP_SECTIONS] {
+        v.push(Layout::compute_grouped(start, size, n).unwrap());
+    }
+    v
+}
+
+/// Every 2 MiB logical block of a sectioned or grouped layout: mapped once,
+/// inside its unit's data, never onto a chunk or the info block, 2 MiB
+/// aligned, and the units' logical ranges tile the device.
 #[test]
 fn sectioned_map_is_a_pmd_aligned_bijection() {
     for (start, size) in [
@@ -239,40 +254,43 @@ fn sectioned_map_is_a_pmd_aligned_bijection() {
         (4 * GIB - 2 * MIB, 3 * GIB + 10 * MIB),
         (0, SECTION_SIZE),
         (6 * GIB, 64 * GIB),
+        (2 * MIB, 7 * GIB),
     ] {
-        let l = Layout::compute(Placement::Sectioned, start, size).unwrap();
-        let mut seen = std::collections::HashSet::new();
-        let mut logical = 0;
-        while logical < l.data_size {
-            let e = l.locate(logical).unwrap();
-            let u = l.unit_map(e.unit).unwrap();
-            assert_eq!((start + e.offset) % ALIGN, 0);
-            assert!(e.len >= ALIGN && e.len % ALIGN == 0);
-            assert!(e.offset >= u.data_start && e.offset + e.len == u.start + u.len);
-            assert_eq!(e.offset - u.data_start, logical - u.logical_start);
-            assert!(e.offset >= 8192 && e.offset + ALIGN <= size);
-            assert!(e.offset + e.len <= l.mapped_len() && l.mapped_len() <= size);
-            assert!(seen.insert(e.offset));
-            // The whole run is contiguous.
-            let end = l.locate(logical + e.len - 4096).unwrap();
-            assert_eq!(end.offset, e.offset + e.len - 4096);
-            logical += ALIGN;
+        for l in lazy_layouts(start, size) {
+            let mut seen = std::collections::HashSet::new();
+            let mut logical = 0;
+            while logical < l.data_size {
+                let e = l.locate(logical).unwrap();
+                let u = l.unit_map(e.unit).unwrap();
+                assert_eq!((start + e.offset) % ALIGN, 0);
+                assert!(e.len >= ALIGN && e.len % ALIGN == 0);
+                assert!(e.offset >= u.data_start && e.offset + e.len == u.start + u.len);
+                assert_eq!(e.offset - u.data_start, logical - u.logical_start);
+                assert!(e.offset >= 8192 && e.offset + ALIGN <= size);
+                assert!(e.offset + e.len <= l.mapped_len() && l.mapped_len() <= size);
+                assert!(seen.insert(e.offset));
+                // The whole run is contiguous.
+                let end = l.locate(logical + e.len - 4096).unwrap();
+                assert_eq!(end.offset, e.offset + e.len - 4096);
+                logical += ALIGN;
+            }
+            assert_eq!(seen.len() as u64, l.data_size / ALIGN);
+            let mut next = 0;
+            for unit in 0..l.units() {
+                let u = l.unit_map(unit).unwrap();
+                assert_eq!(u.logical_start, next);
+                assert_eq!((start + u.start) % SECTION_SIZE, 0);
+                next += u.start + u.len - u.data_start;
+                // The section's own altmap holds its struct pages, before its
+                // data (x86 vmemmap_populate + altmap_alloc_block_buf).
+                let end_pfn =
+                    simulate_altmap(start + u.start, u.len, u.reserve_pages, u.free_pages)
+                        .unwrap_or_else(|| panic!("altmap exhausted: unit {unit}"));
+                assert_eq!(end_pfn * PAGE_SIZE, start + u.data_start);
+            }
+            assert_eq!(next, l.data_size);
+            assert!(l.overhead_ppm() >= 15625);
         }
-        assert_eq!(seen.len() as u64, l.data_size / ALIGN);
-        let mut next = 0;
-        for unit in 0..l.units() {
-            let u = l.unit_map(unit).unwrap();
-            assert_eq!(u.logical_start, next);
-            assert_eq!((start + u.start) % SECTION_SIZE, 0);
-            next += u.start + u.len - u.data_start;
-            // The section's own altmap holds its struct pages, before its
-            // data (x86 vmemmap_populate + altmap_alloc_block_buf).
-            let end_pfn = simulate_altmap(start + u.start, u.len, u.reserve_pages, u.free_pages)
-                .unwrap_or_else(|| panic!("altmap exhausted: unit {unit}"));
-            assert_eq!(end_pfn * PAGE_SIZE, start + u.data_start);
-        }
-        assert_eq!(next, l.data_size);
-        assert!(l.overhead_ppm() >= 15625);
     }
 }
 
@@ -345,8 +363,8 @@ fn linear_map_offset_is_the_head_run() {
 #[test]
 fn descriptors_are_the_altmap_pages_struct_pages_go_to() {
     const GIB: u64 = 1 << 30;
-    for placement in [Placement::Head, Placement::Sectioned] {
-        for size in [GIB, 3 * GIB + (256 << 20)] {
+    for placement in [Placement::Head, Placement::Sectioned, Placement::Grouped] {
+        for size in [GIB, 3 * GIB + (256 << 20), 5 * GIB] {
             let l = Layout::compute(placement, 4 * GIB, size).unwrap();
             let mut data = 0;
             for u in 0..l.units() {
@@ -374,8 +392,12 @@ fn descriptors_are_the_altmap_pages_struct_pages_go_to() {
 
 #[test]
 fn unit_at_is_the_unit_whose_page_map_covers_the_offset() {
-    for placement in [Placement::Head, Placement::Sectioned] {
-        for (start, size) in [(4 * GIB, GIB), (4 * GIB - 2 * MIB, 3 * GIB + 10 * MIB)] {
+    for placement in [Placement::Head, Placement::Sectioned, Placement::Grouped] {
+        for (start, size) in [
+            (4 * GIB, GIB),
+            (4 * GIB - 2 * MIB, 3 * GIB + 10 * MIB),
+            (4 * GIB, 5 * GIB),
+        ] {
             let l = Layout::compute(placement, start, size).unwrap();
             for unit in 0..l.units() {
                 let u = l.unit_map(unit).unwrap();
@@ -396,5 +418,119 @@ fn unit_at_is_the_unit_whose_page_map_covers_the_offset() {
                 assert_eq!(l.unit_at(l.sections_offset - 1), None);
             }
         }
+    }
+}
+
+#[test]
+fn grouped_figures() {
+    let l = Layout::compute(Placement::Grouped, 4 * GIB, 5 * GIB).unwrap();
+    assert_eq!((l.sections, l.unit_sections, l.units()), (40, 16, 3));
+    // Info block, then the 16 chunks of unit 0, then its data.
+    assert_eq!(l.data_offset, 2 * MIB + 32 * MIB);
+    assert_eq!(l.desc_offset(), 2 * MIB);
+    assert_eq!((l.desc_size(), l.chunks()), (80 * MIB, 40));
+    // Same capacity as sectioned: 40 sections of 126 MiB less the info block.
+    assert_eq!(l.data_size, 40 * 126 * MIB - 2 * MIB);
+    let s = Layout::compute(Placement::Sectioned, 4 * GIB, 5 * GIB).unwrap();
+    assert_eq!(l.data_size, s.data_size);
+    assert_eq!(
+        l.unit_map(0),
+        Some(UnitMap {
+            start: 0,
+            len: 2 * GIB,
+            reserve_pages: 512,
+            free_pages: 16 * 512,
+            data_start: 34 * MIB,
+            logical_start: 0,
+        })
+    );
+    // The last unit has the 8 sections left.
+    assert_eq!(
+        l.unit_map(2),
+        Some(UnitMap {
+            start: 4 * GIB,
+            len: GIB,
+            reserve_pages: 0,
+            free_pages: 8 * 512,
+            data_start: 4 * GIB + 16 * MIB,
+            logical_start: 2 * 16 * 126 * MIB - 2 * MIB,
+        })
+    );
+    assert_eq!(l.unit_map(3), None);
+    // Crossing from unit 0 into unit 1, and the last byte.
+    let end0 = 16 * 126 * MIB - 2 * MIB;
+    assert_eq!(
+        l.locate(end0 - 512),
+        Some(Extent {
+            offset: 2 * GIB - 512,
+            len: 512,
+            unit: 0
+        })
+    );
+    assert_eq!(
+        l.locate(end0),
+        Some(Extent {
+            offset: 2 * GIB + 32 * MIB,
+            len: 16 * 126 * MIB,
+            unit: 1
+        })
+    );
+    assert_eq!(
+        l.locate(l.data_size - 4096),
+        Some(Extent {
+            offset: 5 * GIB - 4096,
+            len: 4096,
+            unit: 2
+        })
+    );
+    assert_eq!(l.locate(l.data_size), None);
+}
+
+#[test]
+fn one_section_groups_are_the_sectioned_layout() {
+    for (start, size) in [
+        (4 * GIB, GIB),
+        (4 * GIB + 64 * MIB, 3 * GIB),
+        (0, SECTION_SIZE),
+    ] {
+        let s = Layout::compute(Placement::Sectioned, start, size).unwrap();
+        let g = Layout::compute_grouped(start, size, 1).unwrap();
+        assert_eq!(
+            Layout {
+                placement: Placement::Sectioned,
+                ..g
+            },
+            s
+        );
+    }
+}
+
+#[test]
+fn grouped_unit_sizes_and_limits() {
+    for n in [0, MAX_GROUP_SECTIONS + 1, u64::MAX] {
+        assert_eq!(
+            Layout::compute_grouped(4 * GIB, GIB, n),
+            Err(LayoutError::BadUnitSections(n))
+        );
+    }
+    assert_eq!(
+        Layout::compute_grouped(MIB, GIB, 16),
+        Err(LayoutError::MisalignedStart(MIB))
+    );
+    assert_eq!(
+        Layout::compute(Placement::Grouped, 2 * MIB, SECTION_SIZE),
+        Err(LayoutError::NoWholeSection(2 * MIB, SECTION_SIZE))
+    );
+    // A namespace smaller than a group is one unit of what it has.
+    let l = Layout::compute(Placement::Grouped, 4 * GIB, GIB).unwrap();
+    assert_eq!((l.units(), l.unit_map(0).unwrap().len), (1, GIB));
+    // 1 TiB: 512 units of 2 GiB.
+    let l = Layout::compute(Placement::Grouped, 4 * GIB, TIB).unwrap();
+    assert_eq!(l.units(), 512);
+    for (start, size) in [(0, u64::MAX), (1 << 62, 1 << 62)] {
+        let l = Layout::compute_grouped(start, size, MAX_GROUP_SECTIONS).unwrap();
+        let e = l.locate(l.data_size - 1).unwrap();
+        assert_eq!(e.unit, l.units() - 1);
+        assert_eq!(l.unit_at(e.offset), Some(e.unit));
     }
 }

@@ -19,6 +19,7 @@ pub fn default_placement() -> Placement {
     // SAFETY: reads an int the parameter's setter validated.
     match unsafe { bindings::dpmem_param_default_placement() } as u32 {
         bindings::DPMEM_PLACEMENT_SECTIONED => Placement::Sectioned,
+        bindings::DPMEM_PLACEMENT_GROUPED => Placement::Grouped,
         _ => Placement::Head,
     }
 }

@@ -3,7 +3,7 @@
 //! Parsing of what an admin writes to `/sys/bus/nd/drivers/dpmem/format`
 //! (pure logic, no kernel dependencies: also built and tested on the host).
 //!
-//! Syntax: `namespaceR.N [head|sectioned] [force]`, words separated by
+//! Syntax: `namespaceR.N [head|sectioned|grouped] [force]`, words separated by
 //! blanks, options in any order, each at most once.
 
 use super::layout::Placement;
@@ -43,7 +43,7 @@ impl CommandError {
             CommandError::Empty => "empty request",
             CommandError::NotText => "request is not text",
             CommandError::BadNamespace => "first word must be a namespace name like namespace0.0",
-            CommandError::UnknownWord => "unknown word (options: head, sectioned, force)",
+            CommandError::UnknownWord => "unknown word (options: head, sectioned, grouped, force)",
             CommandError::Repeated => "option repeated or two placements given",
         }
     }
@@ -59,9 +59,12 @@ pub fn parse_format(input: &[u8]) -> Result<FormatCommand<'_>, CommandError> {
     let mut force = false;
     for w in words {
         match w {
-            "head" | "sectioned" if placement.is_some() => return Err(CommandError::Repeated),
+            "head" | "sectioned" | "grouped" if placement.is_some() => {
+                return Err(CommandError::Repeated)
+            }
             "head" => placement = Some(Placement::Head),
             "sectioned" => placement = Some(Placement::Sectioned),
+            "grouped" => placement = Some(Placement::Grouped),
             "force" if force => return Err(CommandError::Repeated),
             "force" => force = true,
             _ => return Err(CommandError::UnknownWord),

@@ -17,8 +17,10 @@ use super::layout::{
 pub const SIGNATURE: [u8; 16] = *b"DPMEM_INFO_BLK\0\0";
 /// Major version this code writes and reads; another major is refused.
 pub const VERSION_MAJOR: u16 = 1;
-/// Minor version this code writes; newer minors are compatible additions.
-pub const VERSION_MINOR: u16 = 0;
+/// Minor version this code writes; newer minors are compatible additions
+/// (1 added grouped placement and its sections per unit, which older
+/// drivers refuse as an unknown placement).
+pub const VERSION_MINOR: u16 = 1;
 /// Size of an encoded block.
 pub const BLOCK_SIZE: usize = INFO_SIZE as usize;
 
@@ -40,6 +42,7 @@ const OFF_CHUNK_SIZE: usize = 0x070;
 const OFF_PLACEMENT: usize = 0x074;
 const OFF_ALIGN: usize = 0x078;
 const OFF_SECTION_SIZE: usize = 0x07c;
+const OFF_UNIT_SECTIONS: usize = 0x080;
 const OFF_CHECKSUM: usize = BLOCK_SIZE - 8;
 
 /// Decoded contents of a valid info block.
@@ -287,6 +290,15 @@ impl InfoBlock {
         })
     }
 
+    /// The on-media sections per unit: recorded for grouped placement only
+    /// (0, reserved, otherwise; at most `MAX_GROUP_SECTIONS`, a u32).
+    fn unit_sections_field(l: &Layout) -> u32 {
+        match l.placement {
+            Placement::Grouped => l.unit_sections as u32,
+            _ => 0,
+        }
+    }
+
     /// Encodes the block with its checksum into `b` (every byte written).
     pub fn encode_into(&self, b: &mut [u8; BLOCK_SIZE]) {
         b.fill(0);
@@ -309,6 +321,11 @@ impl InfoBlock {
         put(b, OFF_PLACEMENT, &l.placement.to_raw().to_le_bytes());
         put(b, OFF_ALIGN, &(ALIGN as u32).to_le_bytes());
         put(b, OFF_SECTION_SIZE, &(SECTION_SIZE as u32).to_le_bytes());
+        put(
+            b,
+            OFF_UNIT_SECTIONS,
+            &Self::unit_sections_field(l).to_le_bytes(),
+        );
         let sum = block_checksum(b);
         put(b, OFF_CHECKSUM, &sum.to_le_bytes());
     }
@@ -380,14 +397,28 @@ impl InfoBlock {
                 actual: start,
             });
         }
-        let layout = Layout::compute(placement, start, size).map_err(DecodeError::Layout)?;
+        let unit_sections = u64::from(get_u32(b, OFF_UNIT_SECTIONS));
+        let layout = match placement {
+            Placement::Grouped => Layout::compute_grouped(start, size, unit_sections),
+            _ => Layout::compute(placement, start, size),
+        }
+        .map_err(DecodeError::Layout)?;
         for (field, off, expected) in [
             ("data offset", OFF_DATA_OFFSET, layout.data_offset),
             ("data size", OFF_DATA_SIZE, layout.data_size),
             ("descriptor offset", OFF_DESC_OFFSET, layout.desc_offset()),
             ("descriptor area size", OFF_DESC_SIZE, layout.desc_size()),
+            (
+                "sections per unit",
+                OFF_UNIT_SECTIONS,
+                u64::from(Self::unit_sections_field(&layout)),
+            ),
         ] {
-            let found = get_u64(b, off);
+            let found = if off == OFF_UNIT_SECTIONS {
+                u64::from(get_u32(b, off))
+            } else {
+                get_u64(b, off)
+            };
             if found != expected {
                 return Err(DecodeError::LayoutMismatch {
                     field,

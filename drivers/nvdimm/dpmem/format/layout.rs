@@ -35,6 +35,19 @@
 //! section 0 (info)  | info 2M | chunk 0 | data 124M |
 //! section k         | chunk k | data 126M           |
 //! ```
+//!
+//! Grouped placement is sectioned placement with a unit of several whole
+//! sections (`unit_sections`, [`GROUP_SECTIONS`] unless recorded otherwise):
+//! each unit starts with the chunks of all its sections, then its data, one
+//! pagemap per unit. Fewer, larger units: a first fault builds more struct
+//! pages, while unbind and the per-pagemap RAM scale with the unit count.
+//! The last unit may have fewer sections. Sectioned placement is the same
+//! math with one section per unit.
+//!
+//! ```text
+//! unit 0 (info)  | info 2M | chunks 0..n | data n * 126M - 2M |
+//! unit k         | chunks kn..kn+n       | data n * 126M      |
+//! ```
 
 pub use super::locate::Extent;
 
@@ -57,6 +70,10 @@ pub const INFO_SIZE: u64 = 4096;
 pub const INFO_RESERVE: u64 = INFO_OFFSET + INFO_SIZE;
 /// Descriptor chunks start here (the first 2 MiB-aligned altmap block).
 pub const DESC_OFFSET: u64 = ALIGN;
+/// Sections per unit of a grouped layout made today (2 GiB).
+pub const GROUP_SECTIONS: u64 = 16;
+/// Most sections per unit a grouped layout may record (8 GiB).
+pub const MAX_GROUP_SECTIONS: u64 = 64;
 
 /// Where the descriptors live.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,6 +82,8 @@ pub enum Placement {
     Head,
     /// Each 128 MiB section starts with its own chunk (lazy-init issue).
     Sectioned,
+    /// Each unit of several sections starts with its sections' chunks.
+    Grouped,
 }
 
 impl Placement {
@@ -73,6 +92,7 @@ impl Placement {
         match self {
             Placement::Head => 0,
             Placement::Sectioned => 1,
+            Placement::Grouped => 2,
         }
     }
 
@@ -81,6 +101,7 @@ impl Placement {
         match v {
             0 => Some(Placement::Head),
             1 => Some(Placement::Sectioned),
+            2 => Some(Placement::Grouped),
             _ => None,
         }
     }
@@ -90,6 +111,7 @@ impl Placement {
         match self {
             Placement::Head => "head",
             Placement::Sectioned => "sectioned",
+            Placement::Grouped => "grouped",
         }
     }
 }
@@ -104,6 +126,8 @@ pub enum LayoutError {
     /// Sectioned placement needs one whole 128 MiB-aligned section (the
     /// namespace start and size are given).
     NoWholeSection(u64, u64),
+    /// Sections per unit outside 1..=[`MAX_GROUP_SECTIONS`] (value given).
+    BadUnitSections(u64),
 }
 
 /// A computed layout, all offsets relative to the namespace start.
@@ -114,7 +138,8 @@ pub enum LayoutError {
 /// of `ALIGN`, `data_size >= ALIGN`, and
 /// `data_offset + data_size <= namespace_size` (head), or
 /// `sections >= 1` whole sections from `sections_offset` lie inside the
-/// namespace and the data is theirs minus their chunks (sectioned).
+/// namespace, `1 <= unit_sections <= MAX_GROUP_SECTIONS` (1 for sectioned)
+/// and the data is theirs minus their chunks (sectioned, grouped).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Layout {
     /// Placement of the descriptors.
@@ -131,6 +156,8 @@ pub struct Layout {
     pub sections_offset: u64,
     /// Sectioned: number of whole sections, each with its chunk (0 for head).
     pub sections: u64,
+    /// Sections per unit: 1 (sectioned), several (grouped), 0 (head).
+    pub unit_sections: u64,
 }
 
 /// The page map that gives one unit its struct pages.
@@ -181,8 +208,12 @@ impl Layout {
         if start % ALIGN != 0 {
             return Err(LayoutError::MisalignedStart(start));
         }
-        if placement == Placement::Sectioned {
-            return Self::compute_sectioned(start, size);
+        match placement {
+            Placement::Sectioned => return Self::compute_sectioned(placement, start, size, 1),
+            Placement::Grouped => {
+                return Self::compute_sectioned(placement, start, size, GROUP_SECTIONS)
+            }
+            Placement::Head => (),
         }
         // A tail that is not a whole 2 MiB unit is left unused.
         let usable = size / ALIGN * ALIGN;
@@ -207,10 +238,28 @@ impl Layout {
             npfns,
             sections_offset: 0,
             sections: 0,
+            unit_sections: 0,
         })
     }
 
-    fn compute_sectioned(start: u64, size: u64) -> Result<Self, LayoutError> {
+    /// A grouped layout with `unit_sections` sections per unit (as recorded
+    /// in an info block).
+    pub fn compute_grouped(start: u64, size: u64, unit_sections: u64) -> Result<Self, LayoutError> {
+        if start % ALIGN != 0 {
+            return Err(LayoutError::MisalignedStart(start));
+        }
+        Self::compute_sectioned(Placement::Grouped, start, size, unit_sections)
+    }
+
+    fn compute_sectioned(
+        placement: Placement,
+        start: u64,
+        size: u64,
+        unit_sections: u64,
+    ) -> Result<Self, LayoutError> {
+        if !(1..=MAX_GROUP_SECTIONS).contains(&unit_sections) {
+            return Err(LayoutError::BadUnitSections(unit_sections));
+        }
         let none = LayoutError::NoWholeSection(start, size);
         let end = start.checked_add(size).ok_or(none)?;
         let first = align_up(start, SECTION_SIZE).ok_or(none)?;
@@ -223,36 +272,49 @@ impl Layout {
         // The info block needs the first 2 MiB when the namespace starts
         // on a section boundary (start is 2 MiB aligned, so either the
         // first section starts at the namespace or 2 MiB or more after).
-        let data_offset = sections_offset + Self::section_data_skip(sections_offset == 0);
-        let data_size =
-            sections * (SECTION_SIZE - CHUNK_SIZE) - (data_offset - sections_offset - CHUNK_SIZE);
+        let info = Self::info_skip(sections_offset);
+        let data_offset = sections_offset + info + unit_sections.min(sections) * CHUNK_SIZE;
+        let data_size = sections * (SECTION_SIZE - CHUNK_SIZE) - info;
         // INVARIANT: one whole section; its data is at least 124 MiB.
         Ok(Layout {
-            placement: Placement::Sectioned,
+            placement,
             namespace_size: size,
             data_offset,
             data_size,
             npfns: sections * (SECTION_SIZE / PAGE_SIZE),
             sections_offset,
             sections,
+            unit_sections,
         })
     }
 
-    /// Bytes of a section before its data: its chunk, and 2 MiB for the
-    /// info block in the section that holds it.
-    const fn section_data_skip(holds_info: bool) -> u64 {
-        if holds_info {
-            ALIGN + CHUNK_SIZE
+    /// Bytes the info block takes at the start of the first section: 2 MiB
+    /// when the namespace starts on a section boundary.
+    const fn info_skip(sections_offset: u64) -> u64 {
+        if sections_offset == 0 {
+            ALIGN
         } else {
-            CHUNK_SIZE
+            0
         }
+    }
+
+    /// Data bytes of one whole unit (sectioned, grouped).
+    pub(crate) fn unit_data_len(&self) -> u64 {
+        self.unit_sections * (SECTION_SIZE - CHUNK_SIZE)
+    }
+
+    /// Sections in unit `unit` (the last may have fewer).
+    pub(crate) fn sections_in(&self, unit: u64) -> u64 {
+        self.sections
+            .saturating_sub(unit * self.unit_sections)
+            .min(self.unit_sections)
     }
 
     /// Offset of the first descriptor chunk.
     pub fn desc_offset(&self) -> u64 {
         match self.placement {
             Placement::Head => DESC_OFFSET,
-            Placement::Sectioned => self.data_offset - CHUNK_SIZE,
+            _ => self.sections_offset + Self::info_skip(self.sections_offset),
         }
     }
 
@@ -261,17 +323,20 @@ impl Layout {
     pub fn desc_size(&self) -> u64 {
         match self.placement {
             Placement::Head => self.data_offset - DESC_OFFSET,
-            Placement::Sectioned => self.sections * CHUNK_SIZE,
+            _ => self.sections * CHUNK_SIZE,
         }
     }
 
-    /// Units initialised one at a time: one per section (sectioned), or one
-    /// for the whole namespace (head, where a stock kernel can only add the
-    /// pagemap as a whole).
+    /// Units initialised one at a time: one per section (sectioned), per
+    /// group of sections (grouped), or one for the whole namespace (head,
+    /// where a stock kernel can only add the pagemap as a whole).
     pub fn units(&self) -> u64 {
         match self.placement {
             Placement::Head => 1,
-            Placement::Sectioned => self.sections,
+            // checked: no panic path (unit_sections >= 1 by invariant).
+            _ => (self.sections + self.unit_sections - 1)
+                .checked_div(self.unit_sections)
+                .unwrap_or(0),
         }
     }
 
@@ -281,7 +346,7 @@ impl Layout {
     pub fn mapped_len(&self) -> u64 {
         match self.placement {
             Placement::Head => self.data_offset + self.data_size,
-            Placement::Sectioned => self.sections_offset + self.sections * SECTION_SIZE,
+            _ => self.sections_offset + self.sections * SECTION_SIZE,
         }
     }
 
@@ -301,20 +366,19 @@ impl Layout {
                 logical_start: 0,
             });
         }
-        let start = self.sections_offset + unit * SECTION_SIZE;
-        let per_section = SECTION_SIZE - CHUNK_SIZE;
-        let first_len = self.sections_offset + SECTION_SIZE - self.data_offset;
-        let (skip, logical_start) = if unit == 0 {
-            (self.data_offset - start, 0)
-        } else {
-            (CHUNK_SIZE, first_len + (unit - 1) * per_section)
-        };
+        let start = self.sections_offset + unit * self.unit_sections * SECTION_SIZE;
+        let sections = self.sections_in(unit);
+        // Unit 0 holds the info block (if any), so every later unit starts
+        // that much before a multiple of a whole unit's data.
+        let info0 = Self::info_skip(self.sections_offset);
+        let logical_start = (unit * self.unit_data_len()).saturating_sub(info0);
+        let info = if unit == 0 { info0 } else { 0 };
         Some(UnitMap {
             start,
-            len: SECTION_SIZE,
-            reserve_pages: (skip - CHUNK_SIZE) / PAGE_SIZE,
-            free_pages: CHUNK_SIZE / PAGE_SIZE,
-            data_start: start + skip,
+            len: sections * SECTION_SIZE,
+            reserve_pages: info / PAGE_SIZE,
+            free_pages: sections * CHUNK_SIZE / PAGE_SIZE,
+            data_start: start + info + sections * CHUNK_SIZE,
             logical_start,
         })
     }
@@ -326,9 +390,9 @@ impl Layout {
         }
         match self.placement {
             Placement::Head => Some(0),
-            Placement::Sectioned => offset
-                .checked_sub(self.sections_offset)
-                .map(|o| o / SECTION_SIZE),
+            _ => offset
+                .checked_sub(self.sections_offset)?
+                .checked_div(self.unit_sections * SECTION_SIZE),
         }
     }
 

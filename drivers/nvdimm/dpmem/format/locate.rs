@@ -13,7 +13,8 @@ pub struct Extent {
     pub offset: u64,
     /// Contiguous bytes from there to the end of its run.
     pub len: u64,
-    /// The lazily initialised unit (section; 0 for head) it belongs to.
+    /// The lazily initialised unit (section or group of sections; 0 for
+    /// head) it belongs to.
     pub unit: u64,
 }
 
@@ -58,26 +59,24 @@ impl Layout {
         })
     }
 
-    /// [`Layout::locate`] for sectioned placement (`logical` on the device);
-    /// out of line so the head case inlines into the I/O path.
+    /// [`Layout::locate`] for sectioned and grouped placement (`logical` on
+    /// the device); out of line so the head case inlines into the I/O path.
     #[inline(never)]
     fn locate_sectioned(&self, logical: u64) -> Option<Extent> {
-        let per_section = SECTION_SIZE - CHUNK_SIZE;
-        let first_len = self.sections_offset + SECTION_SIZE - self.data_offset;
-        if logical < first_len {
-            return Some(Extent {
-                offset: self.data_offset + logical,
-                len: first_len - logical,
-                unit: 0,
-            });
-        }
-        let rest = logical - first_len;
-        let unit = 1 + rest / per_section;
-        let within = rest % per_section;
-        // unit < sections since logical < data_size.
+        // Count as if unit 0 had no info block: every unit then starts at
+        // a multiple of a whole unit's data.
+        let info = self.data_offset - self.sections_offset - self.sections_in(0) * CHUNK_SIZE;
+        let virt = logical + info;
+        let per_unit = self.unit_data_len();
+        // checked: no panic path (a unit has data by invariant).
+        let unit = virt.checked_div(per_unit)?;
+        let within = virt.checked_rem(per_unit)?;
+        // unit < units() since logical < data_size.
+        let sections = self.sections_in(unit);
+        let start = self.sections_offset + unit * self.unit_sections * SECTION_SIZE;
         Some(Extent {
-            offset: self.sections_offset + unit * SECTION_SIZE + CHUNK_SIZE + within,
-            len: per_section - within,
+            offset: start + sections * CHUNK_SIZE + within,
+            len: sections * (SECTION_SIZE - CHUNK_SIZE) - within,
             unit,
         })
     }
