@@ -106,6 +106,7 @@ struct workqueue_struct *dpmem_alloc_unbound_wq(int max_active);
 #define DPMEM_PLACEMENT_HEAD 0
 #define DPMEM_PLACEMENT_SECTIONED 1
 #define DPMEM_PLACEMENT_GROUPED 2
+#define DPMEM_PLACEMENT_AUTO 3
 unsigned int dpmem_param_teardown_threads(void);
 int dpmem_param_default_placement(void);
 unsigned int dpmem_param_lazy_init_delay_ms(void);

@@ -9,7 +9,7 @@ ns=namespace0.0
 check "modprobe dpmem" modprobe dpmem
 check_eq "an unformatted namespace is left alone" "$(ns_driver $ns)" ""
 check "and the log says how to format it" klog_has "dpmem $ns: no dpmem info block, not binding"
-check "format" dpmem_format $ns
+check "format (head)" dpmem_format "$ns head"
 check_eq "format binds" "$(ns_driver $ns)" dpmem
 check "bind logs geometry" \
 	klog_has "dpmem $ns: bound: resource 0x[0-9a-f]+-0x[0-9a-f]+, 1024 MiB, disk dpmem0: data 1006 MiB at offset 18 MiB, 8 descriptor chunks \(head placement\), overhead 1.7578 %"

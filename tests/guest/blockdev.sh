@@ -15,7 +15,7 @@ attr() { cat "/sys/bus/nd/devices/$ns/dpmem/$1"; }
 check "modprobe nd_pmem" modprobe nd_pmem
 check "modprobe dpmem" modprobe dpmem
 echo "$ns" >/sys/bus/nd/drivers/nd_pmem/unbind
-check "format $ns" dpmem_format "$ns"
+check "format $ns (head)" dpmem_format "$ns head"
 check_eq "bound" "$(ns_driver "$ns")" dpmem
 disk=$(ls "/sys/bus/nd/devices/$ns/block/" 2>/dev/null)
 check_eq "disk is a child of the namespace" "$disk" dpmem0

@@ -55,18 +55,50 @@ echo $ns >/sys/bus/nd/drivers/dpmem/unbind
 echo $ns >/sys/bus/nd/drivers/dpmem/bind
 check_eq "sectioned: rebinds from its info block" "$(cat $a/placement)" sectioned
 
+# Grouped placement on 1 GiB: one unit of the 8 sections, their 8 chunks
+# after the info block, data from 18 MiB, the same capacity.
+echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+check_refused "grouped over sectioned needs force" "File exists" $ns grouped
+check_eq "grouped: the refusal kept sectioned" "$(echo $ns >/sys/bus/nd/drivers/dpmem/bind; cat $a/placement)" sectioned
+echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+check "format grouped" dpmem_format $ns grouped force
+check_eq "grouped: placement" "$(cat $a/placement)" grouped
+check_eq "grouped: data offset" "$(cat $a/data_offset)" $((18 << 20))
+check_eq "grouped: capacity" "$(cat /sys/block/dpmem0/size)" $(((124 + 7 * 126) << 11))
+check_eq "grouped: one chunk per section" "$(cat $a/chunks_total)" 8
+check_eq "grouped: nothing initialised at bind" "$(cat $a/units_initialised)" ""
+check "grouped: bind logged" klog_has "dpmem $ns: bound: .* 8 descriptor chunks \(grouped placement\)"
+echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+echo $ns >/sys/bus/nd/drivers/dpmem/bind
+check_eq "grouped: rebinds from its info block" "$(cat $a/placement)" grouped
+
 # Module parameters: the placement a request without one gets.
 p=/sys/module/dpmem/parameters
-check_eq "default_placement is head" "$(cat $p/default_placement)" head
+check_eq "default_placement is auto" "$(cat $p/default_placement)" auto
 check_fails "default_placement refuses other values" sh -c "echo lazy >$p/default_placement"
-check_eq "... and keeps its value" "$(cat $p/default_placement)" head
+check_eq "... and keeps its value" "$(cat $p/default_placement)" auto
 echo sectioned >$p/default_placement
 echo $ns >/sys/bus/nd/drivers/dpmem/unbind
 check "format without placement" dpmem_format $ns force
 check_eq "default_placement=sectioned applies" "$(cat $a/placement)" sectioned
+echo grouped >$p/default_placement
+check_eq "default_placement takes grouped" "$(cat $p/default_placement)" grouped
+echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+check "format without placement (grouped)" dpmem_format $ns force
+check_eq "default_placement=grouped applies" "$(cat $a/placement)" grouped
+# auto: grouped where partial sections cost under 1 % (this aligned
+# namespace; the head fallback is a host test of auto_placement).
+echo auto >$p/default_placement
+echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+check "format without placement (auto)" dpmem_format $ns head force
+check "... (head named: auto not used)" test "$(cat $a/placement)" = head
+echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+check "format without placement (auto)" dpmem_format $ns force
+check_eq "default_placement=auto picks grouped for an aligned 1 GiB" "$(cat $a/placement)" grouped
 echo head >$p/default_placement
 echo $ns >/sys/bus/nd/drivers/dpmem/unbind
 check "format without placement again" dpmem_format $ns force
 check_eq "default_placement=head applies" "$(cat $a/placement)" head
-check_eq "teardown_threads default" "$(cat $p/teardown_threads)" 16
+echo auto >$p/default_placement
+check_eq "teardown_threads default" "$(cat $p/teardown_threads)" 64
 done_testing

@@ -17,7 +17,7 @@ a=$(namespace_of_size $((512 * MIB)))
 b=$(namespace_of_size $((384 * MIB)))
 check "two namespaces" test -n "$a" -a -n "$b"
 check "modprobe dpmem" modprobe dpmem
-check "format one for dpmem" dpmem_format "$a"
+check "format one for dpmem (head)" dpmem_format "$a head"
 check "modprobe nd_pmem (takes the other, raw)" modprobe nd_pmem
 check_eq "nd_pmem holds $b" "$(ns_driver "$b")" nd_pmem
 disk_of() { ls /sys/bus/nd/devices/$1/block/; }

@@ -15,7 +15,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/scenario/lib.bash"
 truncate -s 1G "$img"
 
-boot 1G "modprobe dpmem && dpmem_format namespace0.0"
+boot 1G "modprobe dpmem && dpmem_format 'namespace0.0 head'"
 check_eq "format on a FILE-backed nvdimm" "$?" 0
 mkdir -p "$tmp/cases"
 # CASE FIELD-OFFSET SIZE VALUE EXPECTED-LOG (ERE); VALUE "keep" = only the

@@ -9,13 +9,14 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/scenario/lib.bash"
 region_sum() { dd if="$img" bs=1M count=32 2>/dev/null | sha256sum; }
 poke() { printf "$2" | dd of="$img" bs=1 seek=$(($1)) conv=notrunc 2>/dev/null; }
-# set_page_size N: edit the info block's page size and recompute its
-# fletcher64, so only the driver's field checks can catch it.
-set_page_size() {
-	python3 - "$img" "$1" <<'PY'
+# set_u32 OFF N: edit a 32-bit field of the info block (the page size at
+# 0x68, say) and recompute its fletcher64, so only the driver's field
+# checks can catch it.
+set_u32() {
+	python3 - "$img" "$1" "$2" <<'PY'
 import struct, sys
 f = open(sys.argv[1], "r+b"); f.seek(4096); b = bytearray(f.read(4096))
-struct.pack_into("<I", b, 0x68, int(sys.argv[2])); struct.pack_into("<Q", b, 4088, 0)
+struct.pack_into("<I", b, int(sys.argv[2], 0), int(sys.argv[3])); struct.pack_into("<Q", b, 4088, 0)
 lo = hi = 0
 for (w,) in struct.iter_unpack("<I", b):
     lo = (lo + w) & 0xffffffff; hi = (hi + lo) & 0xffffffffffffffff
@@ -52,7 +53,7 @@ check_eq "corrupt block: nothing written" "$(region_sum)" "$before"
 # A field corrupted with a matching checksum is caught by the field checks:
 # recompute fletcher64 on the host with the page size set to 8192.
 poke $((4096 + 0x200)) "\\x$orig"
-set_page_size 8192
+set_u32 0x68 8192
 before=$(region_sum)
 boot 1G 'modprobe dpmem; [ -z "$(ns_driver namespace0.0)" ] && dmesg | grep "dpmem namespace0.0"'
 check_eq "resealed bad field: not bound" "$?" 0
@@ -60,7 +61,7 @@ check "resealed bad field: reason logged" grep -q "info block page size is 8192,
 check_eq "resealed bad field: nothing written" "$(region_sum)" "$before"
 
 # Put the page size back (and reseal): binds again, the data is intact.
-set_page_size 4096
+set_u32 0x68 4096
 boot 1G 'modprobe dpmem && [ "$(ns_driver namespace0.0)" = dpmem ]'
 check_eq "repaired block binds again" "$?" 0
 
@@ -71,4 +72,22 @@ check_eq "moved namespace: not bound" "$?" 0
 check "moved namespace: reason logged" grep -q "namespace moved: formatted at 0x100000000, now at 0x" "$tmp/out"
 check_eq "moved namespace: nothing written" "$(region_sum)" "$before"
 check_eq "data area intact through it all" "$(dd if="$img" bs=1 skip=$((18 * MIB + 4096)) count=9 2>/dev/null)" "user data"
+
+# Grouped placement records version 1.1, placement 2 and its unit size
+# (16 sections); a unit size out of range, resealed, is refused.
+u32() { dd if="$img" bs=1 skip=$((4096 + $1)) count=4 2>/dev/null | od -An -tu4 | tr -d ' '; }
+boot 1G 'modprobe dpmem && dpmem_format "namespace0.0 grouped force" && [ "$(ns_driver namespace0.0)" = dpmem ]'
+check_eq "format grouped" "$?" 0
+check_eq "grouped: minor version 1" "$(dd if="$img" bs=1 skip=$((4096 + 0x12)) count=2 2>/dev/null | od -An -tu2 | tr -d ' ')" 1
+check_eq "grouped: placement 2" "$(u32 0x74)" 2
+check_eq "grouped: 16 sections per unit" "$(u32 0x80)" 16
+set_u32 0x80 65
+before=$(region_sum)
+boot 1G 'modprobe dpmem; [ -z "$(ns_driver namespace0.0)" ] && dmesg | grep "dpmem namespace0.0"'
+check_eq "grouped, 65 sections per unit: not bound" "$?" 0
+check "grouped, 65 sections per unit: reason logged" grep -q "info block records 65 sections per unit, outside 1-64: corrupt" "$tmp/out"
+check_eq "grouped, 65 sections per unit: nothing written" "$(region_sum)" "$before"
+set_u32 0x80 16
+boot 1G 'modprobe dpmem && [ "$(ns_driver namespace0.0)" = dpmem ]'
+check_eq "grouped: repaired block binds again" "$?" 0
 done_testing

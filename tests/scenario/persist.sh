@@ -14,7 +14,7 @@ boot_add=(--add "$tmp/daxtool")
 job="--name=whole --filename=/dev/dpmem0 --direct=1 --ioengine=psync --bs=128k --rw=write --size=100% --verify=crc32c --verify_fatal=1"
 truncate -s 512M "$img"
 
-boot 512M "modprobe dpmem && dpmem_format namespace0.0 && fio $job --do_verify=1 &&
+boot 512M "modprobe dpmem && dpmem_format 'namespace0.0 head' && fio $job --do_verify=1 &&
 	printf 'dpmem persist marker' | dd of=/dev/dpmem0 bs=4096 seek=1 conv=fsync"
 check_eq "format, fill and verify on a FILE-backed nvdimm" "$?" 0
 # Data offset of a 512 MiB namespace: ALIGN(8K + 64 * 131070, 2M) = 10 MiB.

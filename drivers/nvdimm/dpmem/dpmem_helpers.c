@@ -276,20 +276,20 @@ void dpmem_sysfs_attr_init(struct attribute *attr)
  * Module parameters: module_param() is a macro, so they live here and
  * Rust reads them through the getters below (params.rs).
  */
-static unsigned int teardown_threads = 16;
+static unsigned int teardown_threads = 64;
 module_param(teardown_threads, uint, 0644);
 MODULE_PARM_DESC(teardown_threads,
-		 "Threads that remove a namespace's struct pages at unbind, one section each at a time (1-64, default 16)");
+		 "Threads that remove a namespace's struct pages at unbind, one unit (section or group) each at a time (1-64, default 64)");
 
 unsigned int dpmem_param_teardown_threads(void)
 {
 	return clamp(READ_ONCE(teardown_threads), 1U, 64U);
 }
 
-static int default_placement = DPMEM_PLACEMENT_HEAD;
+static int default_placement = DPMEM_PLACEMENT_AUTO;
 
 /* Indexed by DPMEM_PLACEMENT_*, as format/layout.rs names them. */
-static const char *const dpmem_placement_names[] = { "head", "sectioned", "grouped" };
+static const char *const dpmem_placement_names[] = { "head", "sectioned", "grouped", "auto" };
 
 static int dpmem_placement_set(const char *val, const struct kernel_param *kp)
 {
@@ -312,7 +312,7 @@ static const struct kernel_param_ops dpmem_placement_ops = {
 };
 module_param_cb(default_placement, &dpmem_placement_ops, &default_placement, 0644);
 MODULE_PARM_DESC(default_placement,
-		 "Descriptor placement the format file uses when the request names none: head (default), sectioned or grouped");
+		 "Descriptor placement the format file uses when the request names none: auto (default: grouped unless partial sections would cost over 1 %, then head), head, sectioned or grouped");
 
 int dpmem_param_default_placement(void)
 {

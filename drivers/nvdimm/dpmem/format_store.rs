@@ -80,8 +80,12 @@ pub fn format(drv: &DriverHandle, input: &[u8]) -> Result {
 /// unless it holds something recognisable and `force` was not given.
 fn write_info_block(ns: &Namespace, cmd: &command::FormatCommand<'_>) -> Result<InfoBlock> {
     let res = ns.resource();
+    let placement = cmd
+        .placement
+        .or_else(params::default_placement)
+        .unwrap_or_else(|| layout::auto_placement(res.start, res.size));
     let info = InfoBlock::new(
-        cmd.placement.unwrap_or_else(params::default_placement),
+        placement,
         res.start,
         res.size,
         random_uuid(),

@@ -534,3 +534,35 @@ fn grouped_unit_sizes_and_limits() {
         assert_eq!(l.unit_at(e.offset), Some(e.unit));
     }
 }
+
+#[test]
+fn auto_placement_is_grouped_unless_partial_sections_cost_over_1_percent() {
+    // Aligned: grouped, at any size with a whole section.
+    for size in [SECTION_SIZE, GIB, 16 * GIB, TIB] {
+        assert_eq!(auto_placement(4 * GIB, size), Placement::Grouped, "{size}");
+    }
+    // No whole section, or a misaligned start: head (which then says why
+    // if it cannot either).
+    assert_eq!(
+        auto_placement(4 * GIB + 64 * MIB, SECTION_SIZE),
+        Placement::Head
+    );
+    assert_eq!(auto_placement(4 * GIB, 64 * MIB), Placement::Head);
+    assert_eq!(auto_placement(MIB, GIB), Placement::Head);
+    // 1 GiB starting mid-section: 7 of 8 sections usable, 12 % lost: head.
+    assert_eq!(auto_placement(4 * GIB + 64 * MIB, GIB), Placement::Head);
+    // 64 GiB starting mid-section: one section lost of 512, under 1 %.
+    assert_eq!(
+        auto_placement(4 * GIB + 64 * MIB, 64 * GIB),
+        Placement::Grouped
+    );
+    for (start, size) in [(4 * GIB + 64 * MIB, 8 * GIB), (4 * GIB + 2 * MIB, 20 * GIB)] {
+        let p = auto_placement(start, size);
+        let h = Layout::compute(Placement::Head, start, size).unwrap();
+        let g = Layout::compute(Placement::Grouped, start, size).unwrap();
+        assert_eq!(
+            p == Placement::Grouped,
+            g.data_size * 100 >= h.data_size * 99
+        );
+    }
+}

@@ -14,13 +14,15 @@ pub fn teardown_threads() -> u16 {
     u16::try_from(n).unwrap_or(1).max(1)
 }
 
-/// `default_placement`: what `format` uses when the request names none.
-pub fn default_placement() -> Placement {
+/// `default_placement`: what `format` uses when the request names none;
+/// `None` for `auto` (the driver chooses per namespace).
+pub fn default_placement() -> Option<Placement> {
     // SAFETY: reads an int the parameter's setter validated.
     match unsafe { bindings::dpmem_param_default_placement() } as u32 {
-        bindings::DPMEM_PLACEMENT_SECTIONED => Placement::Sectioned,
-        bindings::DPMEM_PLACEMENT_GROUPED => Placement::Grouped,
-        _ => Placement::Head,
+        bindings::DPMEM_PLACEMENT_HEAD => Some(Placement::Head),
+        bindings::DPMEM_PLACEMENT_SECTIONED => Some(Placement::Sectioned),
+        bindings::DPMEM_PLACEMENT_GROUPED => Some(Placement::Grouped),
+        _ => None,
     }
 }
 

@@ -116,6 +116,20 @@ impl Placement {
     }
 }
 
+/// The placement for a namespace at physical `start` of `size` bytes when
+/// the admin names none and leaves the choice to the driver
+/// (`default_placement=auto`): grouped, which keeps the first DAX fault
+/// short at any size and the page maps few, unless the namespace holds no
+/// whole section or its partial sections would cost more than 1 % of what
+/// head placement gives; then head.
+pub fn auto_placement(start: u64, size: u64) -> Placement {
+    let head = Layout::compute(Placement::Head, start, size);
+    match (Layout::compute(Placement::Grouped, start, size), head) {
+        (Ok(g), Ok(h)) if g.data_size >= h.data_size - h.data_size / 100 => Placement::Grouped,
+        _ => Placement::Head,
+    }
+}
+
 /// Why a namespace cannot hold a layout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LayoutError {
