@@ -44,7 +44,7 @@ wait_head() { # the background struct-page work of a head bind
 }
 
 check "modprobe dpmem" modprobe dpmem
-check "format (head)" dpmem_format $ns
+check "format (head)" dpmem_format "$ns head"
 wait_head
 # One warm-up cycle: the first unbind/bind and fio run allocate caches
 # that stay.

@@ -31,7 +31,7 @@ for placement in head sectioned grouped; do
 p=$placement
 free_before=$(mem_free)
 if [ "$p" = head ]; then
-	check "$p: format" dpmem_format $ns
+	check "$p: format" dpmem_format "$ns head force"
 	# The worker initialises every chunk in the background after bind.
 	wait_chunks "$(chunks_total)"
 	check_eq "$p: every descriptor chunk holds live struct pages" "$(chunks)" "$(chunks_total)"

@@ -90,7 +90,7 @@ check_eq "default_placement=grouped applies" "$(cat $a/placement)" grouped
 # namespace; the head fallback is a host test of auto_placement).
 echo auto >$p/default_placement
 echo $ns >/sys/bus/nd/drivers/dpmem/unbind
-check "format without placement (auto)" dpmem_format $ns head force
+check "auto: a named placement wins" dpmem_format $ns head force
 check "... (head named: auto not used)" test "$(cat $a/placement)" = head
 echo $ns >/sys/bus/nd/drivers/dpmem/unbind
 check "format without placement (auto)" dpmem_format $ns force

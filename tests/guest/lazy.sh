@@ -120,6 +120,14 @@ check_eq "grouped: placement" "$(cat $a/placement)" grouped
 check_eq "grouped: 32 chunks" "$(cat $a/chunks_total)" 32
 check_eq "grouped: the capacity of sectioned" "$(blockdev --getsize64 /dev/dpmem0)" "$size_sectioned"
 check_eq "grouped: no chunk initialised right after bind" "$(chunks)" 0
+# Block I/O across the end of unit 0 (device byte 2014 MiB), where the
+# data jumps over unit 1's 16 chunks; verified again after a rebind.
+gjob="--name=gcross --filename=/dev/dpmem0 --ioengine=psync --bs=1028k --offset=1990m --size=60m --verify=crc32c --verify_fatal=1"
+check "grouped: direct writes across the units, verified" fio $gjob --rw=write --direct=1 --do_verify=1
+echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+echo $ns >/sys/bus/nd/drivers/dpmem/bind
+check "grouped: ... intact after rebind" fio $gjob --rw=write --direct=1 --verify_only
+check_eq "grouped: block I/O built nothing" "$(chunks)" 0
 check "grouped: mkfs.ext4" mkfs.ext4 -q -F -b 4096 /dev/dpmem0
 check "grouped: mount -o dax" mount -o dax /dev/dpmem0 /mnt
 check "grouped: a file over both units" fallocate -l $((3500 * MIB)) /mnt/c

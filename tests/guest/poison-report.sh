@@ -27,7 +27,7 @@ check "the injector loads" insmod ./nd_poison_inject.ko
 inject() { echo "$1 $(printf '%x' "$2") $3" >/sys/module/nd_poison_inject/parameters/inject; }
 region_of() { basename "$(readlink -f /sys/bus/nd/devices/$1/..)"; }
 check "modprobe dpmem" modprobe dpmem
-check "format one for dpmem (head)" dpmem_format "$a"
+check "format one for dpmem (head)" dpmem_format "$a head"
 check "and one sectioned" dpmem_format "$c" sectioned
 check "modprobe nd_pmem" modprobe nd_pmem
 check "nd_pmem fsdax on the other" ndctl create-namespace -f -e "$b" -m fsdax -M dev

@@ -76,11 +76,12 @@ check_eq "data area intact through it all" "$(dd if="$img" bs=1 skip=$((18 * MIB
 # Grouped placement records version 1.1, placement 2 and its unit size
 # (16 sections); a unit size out of range, resealed, is refused.
 u32() { dd if="$img" bs=1 skip=$((4096 + $1)) count=4 2>/dev/null | od -An -tu4 | tr -d ' '; }
-boot 1G 'modprobe dpmem && dpmem_format "namespace0.0 grouped force" && [ "$(ns_driver namespace0.0)" = dpmem ]'
+boot 1G 'modprobe dpmem; echo namespace0.0 >/sys/bus/nd/drivers/dpmem/unbind 2>/dev/null; dpmem_format "namespace0.0 grouped force" && [ "$(ns_driver namespace0.0)" = dpmem ]'
 check_eq "format grouped" "$?" 0
 check_eq "grouped: minor version 1" "$(dd if="$img" bs=1 skip=$((4096 + 0x12)) count=2 2>/dev/null | od -An -tu2 | tr -d ' ')" 1
 check_eq "grouped: placement 2" "$(u32 0x74)" 2
 check_eq "grouped: 16 sections per unit" "$(u32 0x80)" 16
+check_eq "grouped: incompatible feature flag 1 (a 1.0 driver refuses it)" "$(u32 0x14)" 1
 set_u32 0x80 65
 before=$(region_sum)
 boot 1G 'modprobe dpmem; [ -z "$(ns_driver namespace0.0)" ] && dmesg | grep "dpmem namespace0.0"'

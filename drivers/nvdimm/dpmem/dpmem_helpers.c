@@ -295,6 +295,7 @@ static int dpmem_placement_set(const char *val, const struct kernel_param *kp)
 {
 	int i = sysfs_match_string(dpmem_placement_names, val);
 
+	BUILD_BUG_ON(ARRAY_SIZE(dpmem_placement_names) != DPMEM_PLACEMENT_AUTO + 1);
 	if (i < 0)
 		return i;
 	WRITE_ONCE(*(int *)kp->arg, i);

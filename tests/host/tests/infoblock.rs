@@ -84,7 +84,17 @@ fn corrupt_fields_with_valid_checksum_are_refused_with_the_reason() {
                 minor: VERSION_MINOR,
             },
         ),
-        (0x14, 1, false, UnknownFlags(1)),
+        (0x14, 2, false, UnknownFlags(2)),
+        (
+            0x14,
+            1,
+            false,
+            LayoutMismatch {
+                field: "feature flags",
+                found: 1,
+                expected: 0,
+            },
+        ),
         (
             0x68,
             8192,
@@ -236,6 +246,20 @@ fn grouped_round_trips_with_its_unit_size() {
     let mut b = [0u8; BLOCK_SIZE];
     info.encode_into(&mut b);
     assert_eq!(u32::from_le_bytes(b[0x80..0x84].try_into().unwrap()), 16);
+    // The incompatible flag that makes a 1.0 driver refuse it.
+    assert_eq!(
+        u32::from_le_bytes(b[0x14..0x18].try_into().unwrap()),
+        FLAG_GROUPED
+    );
+    let mut noflag = b;
+    set_u32(&mut noflag, 0x14, 0);
+    assert!(matches!(
+        InfoBlock::decode(&noflag, START, 4 * GIB),
+        Err(DecodeError::LayoutMismatch {
+            field: "feature flags",
+            ..
+        })
+    ));
     assert_eq!(InfoBlock::decode(&b, START, 4 * GIB), Ok(info));
     // Another recorded unit size is another layout: read as recorded.
     let l8 = Layout::compute_grouped(START, 4 * GIB, 8).unwrap();

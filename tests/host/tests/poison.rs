@@ -126,3 +126,36 @@ fn uuid_prints_like_percent_pu() {
     );
     let _ = MIB;
 }
+
+#[test]
+fn grouped_poison_skips_a_groups_chunks_and_maps_through_locate() {
+    let l = Layout::compute(Placement::Grouped, 4 * GIB, 5 * GIB).unwrap();
+    // From 4 KiB before the end of group 0 to 4 KiB into group 1's data,
+    // across group 1's 16 chunks (32 MiB).
+    let g1 = 2 * GIB;
+    let (v, outside) = split(&l, g1 - 4096, 4096 + 32 * MIB + 4096);
+    let end0 = 16 * 126 * MIB - 2 * MIB;
+    assert_eq!(
+        v,
+        [
+            BadSectors {
+                sector: (end0 - 4096) / S,
+                sectors: 8
+            },
+            BadSectors {
+                sector: end0 / S,
+                sectors: 8
+            }
+        ]
+    );
+    assert!(outside);
+    // A chunk inside a group (group 1's fifth) has no device sector.
+    let (v, outside) = split(&l, g1 + 4 * CHUNK_SIZE + 8192, 4096);
+    assert!(v.is_empty() && outside);
+    // Every bad device sector reported is where locate puts it.
+    for at in [l.data_offset, g1 + 32 * MIB + 12345 * 4096, 5 * GIB - 4096] {
+        let (v, _) = split(&l, at, 4096);
+        let e = l.locate(v[0].sector * S).unwrap();
+        assert_eq!(e.offset, at, "{at:#x}");
+    }
+}

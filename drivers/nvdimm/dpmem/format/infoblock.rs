@@ -19,8 +19,14 @@ pub const SIGNATURE: [u8; 16] = *b"DPMEM_INFO_BLK\0\0";
 pub const VERSION_MAJOR: u16 = 1;
 /// Minor version this code writes; newer minors are compatible additions
 /// (1 added grouped placement and its sections per unit, which older
-/// drivers refuse as an unknown placement).
+/// drivers refuse by its incompatible feature flag, [`FLAG_GROUPED`]).
 pub const VERSION_MINOR: u16 = 1;
+/// Incompatible feature flag: grouped placement. Drivers that read 1.0
+/// refuse a block with it ("unknown feature flags") rather than misread
+/// its layout; this one requires it exactly on grouped blocks.
+pub const FLAG_GROUPED: u32 = 1;
+/// Incompatible feature flags this driver knows.
+const KNOWN_FLAGS: u32 = FLAG_GROUPED;
 /// Size of an encoded block.
 pub const BLOCK_SIZE: usize = INFO_SIZE as usize;
 
@@ -290,6 +296,14 @@ impl InfoBlock {
         })
     }
 
+    /// The on-media incompatible feature flags of a layout.
+    fn flags_field(l: &Layout) -> u32 {
+        match l.placement {
+            Placement::Grouped => FLAG_GROUPED,
+            _ => 0,
+        }
+    }
+
     /// The on-media sections per unit: recorded for grouped placement only
     /// (0, reserved, otherwise; at most `MAX_GROUP_SECTIONS`, a u32).
     fn unit_sections_field(l: &Layout) -> u32 {
@@ -306,7 +320,7 @@ impl InfoBlock {
         put(b, OFF_SIGNATURE, &SIGNATURE);
         put(b, OFF_MAJOR, &VERSION_MAJOR.to_le_bytes());
         put(b, OFF_MINOR, &self.version_minor.to_le_bytes());
-        put(b, OFF_FLAGS, &0u32.to_le_bytes());
+        put(b, OFF_FLAGS, &Self::flags_field(l).to_le_bytes());
         put(b, OFF_UUID, &self.uuid);
         put(b, OFF_PARENT_UUID, &self.parent_uuid);
         put(b, OFF_NS_SIZE, &l.namespace_size.to_le_bytes());
@@ -361,7 +375,7 @@ impl InfoBlock {
             return Err(DecodeError::UnsupportedVersion { major, minor });
         }
         let flags = get_u32(b, OFF_FLAGS);
-        if flags != 0 {
+        if flags & !KNOWN_FLAGS != 0 {
             return Err(DecodeError::UnknownFlags(flags));
         }
         for (field, off, expected) in [
@@ -408,22 +422,29 @@ impl InfoBlock {
             ("data size", OFF_DATA_SIZE, layout.data_size),
             ("descriptor offset", OFF_DESC_OFFSET, layout.desc_offset()),
             ("descriptor area size", OFF_DESC_SIZE, layout.desc_size()),
-            (
-                "sections per unit",
-                OFF_UNIT_SECTIONS,
-                u64::from(Self::unit_sections_field(&layout)),
-            ),
         ] {
-            let found = if off == OFF_UNIT_SECTIONS {
-                u64::from(get_u32(b, off))
-            } else {
-                get_u64(b, off)
-            };
+            let found = get_u64(b, off);
             if found != expected {
                 return Err(DecodeError::LayoutMismatch {
                     field,
                     found,
                     expected,
+                });
+            }
+        }
+        for (field, found, expected) in [
+            ("feature flags", flags, Self::flags_field(&layout)),
+            (
+                "sections per unit",
+                get_u32(b, OFF_UNIT_SECTIONS),
+                Self::unit_sections_field(&layout),
+            ),
+        ] {
+            if found != expected {
+                return Err(DecodeError::LayoutMismatch {
+                    field,
+                    found: found.into(),
+                    expected: expected.into(),
                 });
             }
         }

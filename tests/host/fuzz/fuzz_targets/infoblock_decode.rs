@@ -39,10 +39,10 @@ fuzz_target!(|data: &[u8]| {
     let (mode, start, size, rest) = (data[0], le64(&data[1..]), le64(&data[9..]), &data[17..]);
     let mut b = [0u8; BLOCK_SIZE];
     if mode & 1 != 0 {
-        let placement = if mode & 4 != 0 {
-            Placement::Sectioned
-        } else {
-            Placement::Head
+        let placement = match (mode >> 2) & 3 {
+            1 => Placement::Sectioned,
+            2 | 3 => Placement::Grouped,
+            _ => Placement::Head,
         };
         if let Ok(valid) = InfoBlock::new(placement, start, size, [1; 16], [2; 16]) {
             valid.encode_into(&mut b);
@@ -85,8 +85,10 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(l.desc_size() % layout::CHUNK_SIZE, 0);
             assert_eq!(l.npfns, (end - layout::INFO_RESERVE) / layout::PAGE_SIZE);
         }
-        Placement::Sectioned => {
+        Placement::Sectioned | Placement::Grouped => {
             assert!(l.sections >= 1);
+            assert!((1..=layout::MAX_GROUP_SECTIONS).contains(&l.unit_sections));
+            assert!(l.placement == Placement::Grouped || l.unit_sections == 1);
             assert_eq!((start + l.sections_offset) % layout::SECTION_SIZE, 0);
             let end = l
                 .sections
@@ -95,12 +97,18 @@ fuzz_target!(|data: &[u8]| {
                 .expect("sections end overflows");
             assert!(end <= size && size - end < layout::SECTION_SIZE);
             assert_eq!(l.desc_size(), l.sections * layout::CHUNK_SIZE);
-            // The last byte maps into the last section, before its end.
+            // The last byte maps into the last unit, before its end; the
+            // first byte after the info block and unit 0's chunks.
             let e = l.locate(l.data_size - 1).expect("last byte unmapped");
-            assert_eq!(e.unit, l.sections - 1);
+            assert_eq!(e.unit, l.units() - 1);
             assert_eq!(e.offset + 1, end);
             let u = l.unit_map(e.unit).expect("no unit map");
             assert!(u.data_start >= u.start + layout::CHUNK_SIZE);
+            assert_eq!(u.start + u.len, end);
+            let f = l.locate(0).expect("first byte unmapped");
+            let u0 = l.unit_map(0).expect("no unit 0");
+            assert!(f.offset == u0.data_start && f.offset >= layout::INFO_RESERVE);
+            assert_eq!(l.unit_at(f.offset), Some(0));
         }
     }
     let mut again = [0u8; BLOCK_SIZE];
