@@ -7,4 +7,4 @@
 #[path = "../../../drivers/nvdimm/dpmem/format/mod.rs"]
 pub mod format;
 
-pub use format::{command, infoblock, layout, locate, naming, poison, rangelist, uuid};
+pub use format::{command, infoblock, layout, locate, naming, poison, rangelist, units, uuid};

@@ -50,6 +50,7 @@
 //! ```
 
 pub use super::locate::Extent;
+pub use super::units::UnitMap;
 
 /// Page size the format describes.
 pub const PAGE_SIZE: u64 = 4096;
@@ -174,40 +175,6 @@ pub struct Layout {
     pub unit_sections: u64,
 }
 
-/// The page map that gives one unit its struct pages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct UnitMap {
-    /// Namespace offset of the pagemap range (its altmap starts there).
-    pub start: u64,
-    /// Length of the range.
-    pub len: u64,
-    /// Altmap pages never used, at the start of the range.
-    pub reserve_pages: u64,
-    /// Altmap pages after those that may hold struct pages.
-    pub free_pages: u64,
-    /// Namespace offset of the unit's first data byte.
-    pub data_start: u64,
-    /// Block device offset of that byte.
-    pub logical_start: u64,
-}
-
-impl UnitMap {
-    /// Namespace offset and length of the descriptors: the altmap pages
-    /// that may hold struct pages (the unit's chunk, or for head placement
-    /// the whole reservation after the info block).
-    pub fn descriptors(&self) -> (u64, u64) {
-        (
-            self.start + self.reserve_pages * PAGE_SIZE,
-            self.free_pages * PAGE_SIZE,
-        )
-    }
-
-    /// Bytes of data in the unit (from `data_start` to the range's end).
-    pub fn data_len(&self) -> u64 {
-        (self.start + self.len).saturating_sub(self.data_start)
-    }
-}
-
 const fn align_up(v: u64, a: u64) -> Option<u64> {
     match v.checked_add(a - 1) {
         Some(x) => Some(x / a * a),
@@ -304,7 +271,7 @@ impl Layout {
 
     /// Bytes the info block takes at the start of the first section: 2 MiB
     /// when the namespace starts on a section boundary.
-    const fn info_skip(sections_offset: u64) -> u64 {
+    pub(super) const fn info_skip(sections_offset: u64) -> u64 {
         if sections_offset == 0 {
             ALIGN
         } else {
@@ -361,52 +328,6 @@ impl Layout {
         match self.placement {
             Placement::Head => self.data_offset + self.data_size,
             _ => self.sections_offset + self.sections * SECTION_SIZE,
-        }
-    }
-
-    /// The pagemap of unit `unit` (see [`Layout::units`]).
-    pub fn unit_map(&self, unit: u64) -> Option<UnitMap> {
-        if unit >= self.units() {
-            return None;
-        }
-        if self.placement == Placement::Head {
-            let (reserve_pages, free_pages) = self.altmap_pages();
-            return Some(UnitMap {
-                start: 0,
-                len: self.data_offset + self.data_size,
-                reserve_pages,
-                free_pages,
-                data_start: self.data_offset,
-                logical_start: 0,
-            });
-        }
-        let start = self.sections_offset + unit * self.unit_sections * SECTION_SIZE;
-        let sections = self.sections_in(unit);
-        // Unit 0 holds the info block (if any), so every later unit starts
-        // that much before a multiple of a whole unit's data.
-        let info0 = Self::info_skip(self.sections_offset);
-        let logical_start = (unit * self.unit_data_len()).saturating_sub(info0);
-        let info = if unit == 0 { info0 } else { 0 };
-        Some(UnitMap {
-            start,
-            len: sections * SECTION_SIZE,
-            reserve_pages: info / PAGE_SIZE,
-            free_pages: sections * CHUNK_SIZE / PAGE_SIZE,
-            data_start: start + info + sections * CHUNK_SIZE,
-            logical_start,
-        })
-    }
-
-    /// The unit whose page map covers namespace offset `offset`, if any.
-    pub fn unit_at(&self, offset: u64) -> Option<u64> {
-        if offset >= self.mapped_len() {
-            return None;
-        }
-        match self.placement {
-            Placement::Head => Some(0),
-            _ => offset
-                .checked_sub(self.sections_offset)?
-                .checked_div(self.unit_sections * SECTION_SIZE),
         }
     }
 

@@ -7,6 +7,7 @@
 //! - [`layout`]: where the info block, the descriptor chunks and the data
 //!   live for each placement;
 //! - [`locate`]: where a device byte is on the media;
+//! - [`units`]: the units of lazy initialisation and their page maps;
 //! - [`infoblock`]: the on-media info block, encoded, decoded, validated;
 //! - [`poison`]: known media poison, as bad sectors of the block device;
 //! - [`command`]: the format request written to the driver's `format` file;
@@ -23,4 +24,5 @@ pub mod locate;
 pub mod naming;
 pub mod poison;
 pub mod rangelist;
+pub mod units;
 pub mod uuid;
