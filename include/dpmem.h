@@ -103,10 +103,13 @@ struct workqueue_struct *dpmem_alloc_reclaim_wq(const char *name, int max_active
 struct workqueue_struct *dpmem_alloc_unbound_wq(int max_active);
 
 /* Module parameters (dpmem_helpers.c). */
+/* The on-media placement values (format/placement.rs), then auto. */
 #define DPMEM_PLACEMENT_HEAD 0
 #define DPMEM_PLACEMENT_SECTIONED 1
 #define DPMEM_PLACEMENT_GROUPED 2
-#define DPMEM_PLACEMENT_AUTO 3
+#define DPMEM_PLACEMENT_RAM 3
+#define DPMEM_PLACEMENT_NONE 4
+#define DPMEM_PLACEMENT_AUTO 5
 unsigned int dpmem_param_teardown_threads(void);
 int dpmem_param_default_placement(void);
 unsigned int dpmem_param_lazy_init_delay_ms(void);

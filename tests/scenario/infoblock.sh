@@ -73,12 +73,14 @@ check "moved namespace: reason logged" grep -q "namespace moved: formatted at 0x
 check_eq "moved namespace: nothing written" "$(region_sum)" "$before"
 check_eq "data area intact through it all" "$(dd if="$img" bs=1 skip=$((18 * MIB + 4096)) count=9 2>/dev/null)" "user data"
 
-# Grouped placement records version 1.1, placement 2 and its unit size
+# Grouped placement records version 1.2 (1.1 added it), placement 2 and its unit size
 # (16 sections); a unit size out of range, resealed, is refused.
 u32() { dd if="$img" bs=1 skip=$((4096 + $1)) count=4 2>/dev/null | od -An -tu4 | tr -d ' '; }
 boot 1G 'modprobe dpmem; echo namespace0.0 >/sys/bus/nd/drivers/dpmem/unbind 2>/dev/null; dpmem_format "namespace0.0 grouped force" && [ "$(ns_driver namespace0.0)" = dpmem ]'
 check_eq "format grouped" "$?" 0
-check_eq "grouped: minor version 1" "$(dd if="$img" bs=1 skip=$((4096 + 0x12)) count=2 2>/dev/null | od -An -tu2 | tr -d ' ')" 1
+minor() { dd if="$img" bs=1 skip=$((4096 + 0x12)) count=2 2>/dev/null | od -An -tu2 | tr -d ' '; }
+u64() { dd if="$img" bs=1 skip=$((4096 + $1)) count=8 2>/dev/null | od -An -tu8 | tr -d ' '; }
+check_eq "grouped: minor version 2" "$(minor)" 2
 check_eq "grouped: placement 2" "$(u32 0x74)" 2
 check_eq "grouped: 16 sections per unit" "$(u32 0x80)" 16
 check_eq "grouped: incompatible feature flag 1 (a 1.0 driver refuses it)" "$(u32 0x14)" 1
@@ -91,4 +93,26 @@ check_eq "grouped, 65 sections per unit: nothing written" "$(region_sum)" "$befo
 set_u32 0x80 16
 boot 1G 'modprobe dpmem && [ "$(ns_driver namespace0.0)" = dpmem ]'
 check_eq "grouped: repaired block binds again" "$?" 0
+
+# Ram and none placement (version 1.2): placements 3 and 4, each with its
+# own incompatible feature flag (a 1.1 driver refuses them), no
+# descriptor area recorded; both survive a reboot. A ram block without
+# its flag, resealed, is refused with the reason and nothing written.
+for pl in ram:3:2 none:4:4; do
+	name=${pl%%:*} raw=${pl#*:}
+	raw=${raw%:*} flag=${pl##*:}
+	boot 1G "modprobe dpmem; echo namespace0.0 >/sys/bus/nd/drivers/dpmem/unbind 2>/dev/null; dpmem_format 'namespace0.0 $name force' && [ \"\$(cat /sys/bus/nd/devices/namespace0.0/dpmem/placement)\" = $name ]"
+	check_eq "format $name" "$?" 0
+	check_eq "$name: minor version 2, placement $raw, flag $flag" "$(minor) $(u32 0x74) $(u32 0x14)" "2 $raw $flag"
+	check_eq "$name: no descriptor area, data at 2 MiB" "$(u64 0x58) $(u64 0x60) $(u64 0x48)" "0 0 $((2 * MIB))"
+	boot 1G "modprobe dpmem && [ \"\$(cat /sys/bus/nd/devices/namespace0.0/dpmem/placement)\" = $name ]"
+	check_eq "$name: binds again after a reboot" "$?" 0
+done
+boot 1G 'modprobe dpmem; echo namespace0.0 >/sys/bus/nd/drivers/dpmem/unbind; dpmem_format "namespace0.0 ram force"'
+set_u32 0x14 0
+before=$(region_sum)
+boot 1G 'modprobe dpmem; [ -z "$(ns_driver namespace0.0)" ] && dmesg | grep "dpmem namespace0.0"'
+check_eq "ram without its flag: not bound" "$?" 0
+check "ram without its flag: reason logged" grep -q "info block feature flags is 0x0, the namespace geometry implies 0x2: corrupt" "$tmp/out"
+check_eq "ram without its flag: nothing written" "$(region_sum)" "$before"
 done_testing

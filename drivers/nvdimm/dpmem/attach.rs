@@ -59,6 +59,11 @@ impl Binding {
         &self.disk.data().get_ref().pages
     }
 
+    /// Bytes of RAM holding struct pages of the data now (ram placement).
+    pub fn struct_pages_ram(&self) -> u64 {
+        self.pages().fold(0u64, |n, _, pm| n + pm.ram_bytes())
+    }
+
     /// Descriptor chunks whose struct pages are live: each 2 MiB chunk the
     /// kernel has filled with struct pages, over every page map created.
     pub fn chunks_initialised(&self) -> u64 {
@@ -218,8 +223,8 @@ pub fn attach(
     log_poison(ns, &badblocks, &poison);
 
     // The struct pages of the data, created off the bind path by a worker:
-    // head placement starts it right after the disk is up, sectioned
-    // placement on the first DAX access that needs a pfn in a section.
+    // head placement starts it right after the disk is up, the others on
+    // the first DAX access that needs a pfn in a unit (none has no units).
     let target = FailureTarget::new()?;
     let pages = LazyOwner::new(
         StructPages::new(
@@ -235,7 +240,12 @@ pub fn attach(
         ns.name(),
     )?;
 
-    let mut features = Features::WRITE_CACHE | Features::SYNCHRONOUS | Features::DAX;
+    // Like pmem.c, DAX only with struct pages: a `none` disk is a plain
+    // block device (filesystems refuse or turn off `-o dax` on it).
+    let mut features = Features::WRITE_CACHE | Features::SYNCHRONOUS;
+    if l.placement.has_dax() {
+        features = features | Features::DAX;
+    }
     if fua {
         features = features | Features::FUA;
     }
@@ -258,8 +268,10 @@ pub fn attach(
         .features(features)
         .node(ns.numa_node())
         .build(&DISK_VTABLE, device)?;
-    DaxHost::install(&mut disk, &DAX_VTABLE, synchronous, write_cache, &target)
-        .inspect_err(|e| ns_log!(ns, Err, "cannot set up DAX: error {}\n", e.to_errno()))?;
+    if l.placement.has_dax() {
+        DaxHost::install(&mut disk, &DAX_VTABLE, synchronous, write_cache, &target)
+            .inspect_err(|e| ns_log!(ns, Err, "cannot set up DAX: error {}\n", e.to_errno()))?;
+    }
     ns.add_disk(&mut disk).inspect_err(|e| {
         ns_log!(
             ns,

@@ -22,7 +22,7 @@ pub enum Attr {
     DataSize,
     /// Bytes of descriptor chunks on the media.
     DescriptorBytes,
-    /// `head` or `sectioned`.
+    /// `head`, `sectioned`, `grouped`, `ram` or `none`.
     Placement,
     /// Descriptor chunks of the layout.
     ChunksTotal,
@@ -32,6 +32,8 @@ pub enum Attr {
     Uuid,
     /// Units with struct pages, as a range list ("0,3-5").
     UnitsInitialised,
+    /// Bytes of RAM holding struct pages of the data (ram placement).
+    StructPagesRam,
 }
 
 impl Attribute for Attr {
@@ -44,6 +46,7 @@ impl Attribute for Attr {
         Attr::ChunksInitialised,
         Attr::Uuid,
         Attr::UnitsInitialised,
+        Attr::StructPagesRam,
     ];
 
     fn name(self) -> &'static CStr {
@@ -56,6 +59,7 @@ impl Attribute for Attr {
             Attr::ChunksInitialised => c_str!("chunks_initialised"),
             Attr::Uuid => c_str!("uuid"),
             Attr::UnitsInitialised => c_str!("units_initialised"),
+            Attr::StructPagesRam => c_str!("struct_pages_ram"),
         }
     }
 }
@@ -72,6 +76,7 @@ pub fn show(b: &Binding, attr: Attr, out: &mut SysfsOut) {
         Attr::ChunksInitialised => emit!(out, "{}\n", b.chunks_initialised()),
         Attr::Uuid => emit!(out, "{}\n", Uuid(&b.info.uuid)),
         Attr::UnitsInitialised => show_units(b, out),
+        Attr::StructPagesRam => emit!(out, "{}\n", b.struct_pages_ram()),
     }
 }
 

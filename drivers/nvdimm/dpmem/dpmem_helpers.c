@@ -288,8 +288,10 @@ unsigned int dpmem_param_teardown_threads(void)
 
 static int default_placement = DPMEM_PLACEMENT_AUTO;
 
-/* Indexed by DPMEM_PLACEMENT_*, as format/layout.rs names them. */
-static const char *const dpmem_placement_names[] = { "head", "sectioned", "grouped", "auto" };
+/* Indexed by DPMEM_PLACEMENT_*, as format/placement.rs names them. */
+static const char *const dpmem_placement_names[] = {
+	"head", "sectioned", "grouped", "ram", "none", "auto"
+};
 
 static int dpmem_placement_set(const char *val, const struct kernel_param *kp)
 {
@@ -313,7 +315,7 @@ static const struct kernel_param_ops dpmem_placement_ops = {
 };
 module_param_cb(default_placement, &dpmem_placement_ops, &default_placement, 0644);
 MODULE_PARM_DESC(default_placement,
-		 "Descriptor placement the format file uses when the request names none: auto (default: grouped unless partial sections would cost over 1 %, then head), head, sectioned or grouped");
+		 "Descriptor placement the format file uses when the request names none: auto (default: grouped unless partial sections would cost over 1 %, then head), head, sectioned, grouped, ram or none");
 
 int dpmem_param_default_placement(void)
 {

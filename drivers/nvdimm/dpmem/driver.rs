@@ -6,13 +6,14 @@
 #![forbid(unsafe_code)]
 
 use crate::abstractions::block::Badblocks;
+use crate::abstractions::memremap::STRUCT_PAGE_SIZE;
 use crate::abstractions::nvdimm::{Driver, DriverHandle, Event, Holder, Namespace};
 use crate::abstractions::pmem;
 use crate::abstractions::sysfs::SysfsOut;
 use crate::attach::{self, Binding};
 use crate::attrs::{self, Attr};
 use crate::format::infoblock::{self, DecodeError, Foreign, InfoBlock};
-use crate::format::layout::{self, INFO_OFFSET};
+use crate::format::layout::{self, Placement, INFO_OFFSET};
 use crate::format::naming;
 use crate::format::uuid::Uuid;
 use crate::{format_store, messages, ns_log};
@@ -196,6 +197,20 @@ impl Driver for DpmemDriver {
             l.overhead_ppm() / 10_000,
             l.overhead_ppm() % 10_000
         );
+        match l.placement {
+            Placement::Ram => ns_log!(
+                ns,
+                Info,
+                "struct pages in RAM, made per 2 MiB as DAX maps the data: {} MiB if all of it is mapped\n",
+                (l.npfns * STRUCT_PAGE_SIZE).div_ceil(1 << 20)
+            ),
+            Placement::BlockOnly => ns_log!(
+                ns,
+                Info,
+                "no struct pages (placement none): block device only, without DAX\n"
+            ),
+            _ => (),
+        }
         Ok(binding)
     }
 

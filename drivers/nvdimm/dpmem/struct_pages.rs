@@ -2,7 +2,8 @@
 
 //! The struct pages of a bound namespace's data: one page map per unit of
 //! its layout (the whole namespace for head placement, each section or
-//! group of sections for sectioned and grouped placement), created by the
+//! group of sections for sectioned and grouped placement, each 2 MiB of
+//! data, with struct pages in RAM, for ram placement), created by the
 //! lazy-init workers ([`crate::lazy`]).
 
 #![forbid(unsafe_code)]
@@ -96,10 +97,14 @@ impl StructPages {
             return;
         }
         let (name, units) = (self.disk_name.as_str(), self.layout.units());
-        if self.layout.placement == Placement::Grouped {
-            pr_info!("{name}: struct pages for {done} of {units} groups of sections so far\n");
-        } else {
-            pr_info!("{name}: struct pages for {done} of {units} sections so far\n");
+        match self.layout.placement {
+            Placement::Grouped => {
+                pr_info!("{name}: struct pages for {done} of {units} groups of sections so far\n")
+            }
+            Placement::Ram => {
+                pr_info!("{name}: struct pages in RAM for {done} of {units} 2 MiB units so far\n")
+            }
+            _ => pr_info!("{name}: struct pages for {done} of {units} sections so far\n"),
         }
     }
 }
@@ -114,6 +119,10 @@ impl StructPages {
     /// struct pages, goes on; the other units are not affected.
     fn clear_descriptor_poison(&self, unit: u64, m: &UnitMap) -> Result {
         let (off, len) = m.descriptors();
+        if len == 0 {
+            // Struct pages in RAM: nothing on the media to check.
+            return Ok(());
+        }
         let phys = self.ns_start + off;
         let bb = Badblocks::new()?;
         self.region.load_badblocks(&bb, phys, len);
@@ -163,10 +172,10 @@ impl UnitInit for StructPages {
             data_phys: self.ns_start + m.data_start,
             logical: m.logical_start,
         };
-        let altmap = Altmap {
+        let altmap = self.layout.placement.on_device().then_some(Altmap {
             reserve_pages: m.reserve_pages,
             free_pages: m.free_pages,
-        };
+        });
         let name = self.disk_name.as_str();
         let start = self.ns_start + m.start;
         let end = start + m.len - 1;

@@ -7,4 +7,6 @@
 #[path = "../../../drivers/nvdimm/dpmem/format/mod.rs"]
 pub mod format;
 
-pub use format::{command, infoblock, layout, locate, naming, poison, rangelist, units, uuid};
+pub use format::{
+    command, infoblock, layout, locate, naming, placement, poison, rangelist, units, uuid,
+};

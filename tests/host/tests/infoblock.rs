@@ -84,7 +84,7 @@ fn corrupt_fields_with_valid_checksum_are_refused_with_the_reason() {
                 minor: VERSION_MINOR,
             },
         ),
-        (0x14, 2, false, UnknownFlags(2)),
+        (0x14, 8, false, UnknownFlags(8)),
         (
             0x14,
             1,

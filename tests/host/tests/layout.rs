@@ -103,7 +103,17 @@ fn placement_values() {
     assert_eq!(Placement::from_raw(0), Some(Placement::Head));
     assert_eq!(Placement::from_raw(1), Some(Placement::Sectioned));
     assert_eq!(Placement::from_raw(2), Some(Placement::Grouped));
-    assert_eq!(Placement::from_raw(3), None);
+    assert_eq!(Placement::from_raw(3), Some(Placement::Ram));
+    assert_eq!(Placement::from_raw(4), Some(Placement::BlockOnly));
+    assert_eq!(Placement::from_raw(5), None);
+    for p in Placement::ALL {
+        assert_eq!(Placement::from_raw(p.to_raw()), Some(p));
+        assert_eq!(Placement::from_name(p.name()), Some(p));
+        // DAX needs struct pages; only `none` has neither.
+        assert_eq!(p.has_dax(), p != Placement::BlockOnly);
+    }
+    assert_eq!(Placement::BlockOnly.name(), "none");
+    assert_eq!(Placement::from_name("auto"), None);
 }
 
 #[test]

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Safe ownership of a ZONE_DEVICE page map (`memremap_pages`) for fsdax
-//! whose struct pages live on the device itself (a `vmem_altmap`).
+//! whose struct pages live on the device itself (a `vmem_altmap`) or, with
+//! no altmap, in RAM.
 //!
 //! A [`PageMap`] is mapped from creation until it is dropped; dropping it
 //! (`memunmap_pages`) waits until every page of the range is free again,
@@ -21,6 +22,10 @@ use kernel::pin_init;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::types::Opaque;
+
+/// Bytes of one `struct page`: what each page of a map without an altmap
+/// costs in RAM.
+pub const STRUCT_PAGE_SIZE: u64 = core::mem::size_of::<bindings::page>() as u64;
 
 /// Where the struct pages of a page map come from: the first pages of the
 /// range itself (`struct vmem_altmap`).
@@ -104,14 +109,15 @@ unsafe impl Sync for PageMapOps {}
 
 impl PageMap {
     /// Maps `[start, start + len)` (page aligned), which `claim` proves is
-    /// the caller's, with struct pages taken from `altmap` at its start, on
-    /// NUMA node `nid`. This is where the kernel initialises every struct
-    /// page of the range. The page map keeps the claim until it is unmapped.
+    /// the caller's, with struct pages taken from `altmap` at its start, or
+    /// without one from RAM, on NUMA node `nid`. This is where the kernel
+    /// initialises every struct page of the range. The page map keeps the
+    /// claim until it is unmapped.
     pub fn new(
         claim: Arc<MemClaim>,
         start: u64,
         len: u64,
-        altmap: Altmap,
+        altmap: Option<Altmap>,
         nid: i32,
         route: FailureRoute,
     ) -> Result<Pin<KBox<Self>>> {
@@ -128,17 +134,19 @@ impl PageMap {
             // altmap is written as a whole (it has const members in C).
             unsafe {
                 p.write(core::mem::zeroed());
-                (*p).altmap = bindings::vmem_altmap {
-                    base_pfn: base_pfn as kernel::ffi::c_ulong,
-                    end_pfn: end_pfn as kernel::ffi::c_ulong,
-                    reserve: altmap.reserve_pages as kernel::ffi::c_ulong,
-                    free: altmap.free_pages as kernel::ffi::c_ulong,
-                    align: 0,
-                    alloc: 0,
-                    inaccessible: false,
-                };
+                if let Some(altmap) = altmap {
+                    (*p).altmap = bindings::vmem_altmap {
+                        base_pfn: base_pfn as kernel::ffi::c_ulong,
+                        end_pfn: end_pfn as kernel::ffi::c_ulong,
+                        reserve: altmap.reserve_pages as kernel::ffi::c_ulong,
+                        free: altmap.free_pages as kernel::ffi::c_ulong,
+                        align: 0,
+                        alloc: 0,
+                        inaccessible: false,
+                    };
+                    (*p).flags = bindings::PGMAP_ALTMAP_VALID;
+                }
                 (*p).type_ = bindings::memory_type_MEMORY_DEVICE_FS_DAX;
-                (*p).flags = bindings::PGMAP_ALTMAP_VALID;
                 (*p).ops = &FSDAX_OPS.0;
                 (*p).nr_range = 1;
                 *(*p).__bindgen_anon_1.range.as_mut() = bindings::range {
@@ -187,6 +195,21 @@ impl PageMap {
         // initialised while it is mapped; `self` keeps it mapped.
         unsafe { bindings::dpmem_page_test_clear_hwpoison(pfn as kernel::ffi::c_ulong) }
             .then_some(Unpoisoned { pfn })
+    }
+
+    /// Bytes of RAM holding this map's struct pages: one `struct page` per
+    /// page of the range without an altmap, none with one.
+    pub fn ram_bytes(&self) -> u64 {
+        // SAFETY: initialised (type invariant); flags and range are not
+        // changed after `memremap_pages`.
+        let (flags, range) = unsafe {
+            let p = self.pgmap.get();
+            ((*p).flags, *(*p).__bindgen_anon_1.range.as_ref())
+        };
+        if flags & bindings::PGMAP_ALTMAP_VALID != 0 {
+            return 0;
+        }
+        ((range.end + 1 - range.start) >> PAGE_SHIFT) * STRUCT_PAGE_SIZE
     }
 
     /// Pages of the altmap holding struct pages so far.

@@ -18,13 +18,20 @@ pub fn teardown_threads() -> u16 {
 /// `None` for `auto` (the driver chooses per namespace).
 pub fn default_placement() -> Option<Placement> {
     // SAFETY: reads an int the parameter's setter validated.
-    match unsafe { bindings::dpmem_param_default_placement() } as u32 {
-        bindings::DPMEM_PLACEMENT_HEAD => Some(Placement::Head),
-        bindings::DPMEM_PLACEMENT_SECTIONED => Some(Placement::Sectioned),
-        bindings::DPMEM_PLACEMENT_GROUPED => Some(Placement::Grouped),
-        _ => None,
+    let value = unsafe { bindings::dpmem_param_default_placement() } as u32;
+    // The C values are the on-media ones, then auto.
+    match value {
+        bindings::DPMEM_PLACEMENT_AUTO => None,
+        _ => Placement::from_raw(value),
     }
 }
+
+// The C names table is indexed like the on-media values.
+const _: () = assert!(
+    bindings::DPMEM_PLACEMENT_AUTO as usize == Placement::ALL.len()
+        && bindings::DPMEM_PLACEMENT_RAM == 3
+        && bindings::DPMEM_PLACEMENT_NONE == 4
+);
 
 /// `lazy_init_delay_ms`: a testing knob, how long each lazy-init worker
 /// sleeps before creating each unit's struct pages (0: not at all), so

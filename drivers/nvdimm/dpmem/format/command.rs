@@ -3,8 +3,8 @@
 //! Parsing of what an admin writes to `/sys/bus/nd/drivers/dpmem/format`
 //! (pure logic, no kernel dependencies: also built and tested on the host).
 //!
-//! Syntax: `namespaceR.N [head|sectioned|grouped] [force]`, words separated by
-//! blanks, options in any order, each at most once.
+//! Syntax: `namespaceR.N [head|sectioned|grouped|ram|none] [force]`, words
+//! separated by blanks, options in any order, each at most once.
 
 use super::layout::Placement;
 use super::naming::parse_namespace_name;
@@ -43,7 +43,9 @@ impl CommandError {
             CommandError::Empty => "empty request",
             CommandError::NotText => "request is not text",
             CommandError::BadNamespace => "first word must be a namespace name like namespace0.0",
-            CommandError::UnknownWord => "unknown word (options: head, sectioned, grouped, force)",
+            CommandError::UnknownWord => {
+                "unknown word (options: head, sectioned, grouped, ram, none, force)"
+            }
             CommandError::Repeated => "option repeated or two placements given",
         }
     }
@@ -59,15 +61,13 @@ pub fn parse_format(input: &[u8]) -> Result<FormatCommand<'_>, CommandError> {
     let mut force = false;
     for w in words {
         match w {
-            "head" | "sectioned" | "grouped" if placement.is_some() => {
-                return Err(CommandError::Repeated)
-            }
-            "head" => placement = Some(Placement::Head),
-            "sectioned" => placement = Some(Placement::Sectioned),
-            "grouped" => placement = Some(Placement::Grouped),
             "force" if force => return Err(CommandError::Repeated),
             "force" => force = true,
-            _ => return Err(CommandError::UnknownWord),
+            _ => match Placement::from_name(w) {
+                Some(_) if placement.is_some() => return Err(CommandError::Repeated),
+                Some(p) => placement = Some(p),
+                None => return Err(CommandError::UnknownWord),
+            },
         }
     }
     Ok(FormatCommand {

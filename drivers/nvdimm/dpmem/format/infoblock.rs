@@ -18,15 +18,20 @@ pub const SIGNATURE: [u8; 16] = *b"DPMEM_INFO_BLK\0\0";
 /// Major version this code writes and reads; another major is refused.
 pub const VERSION_MAJOR: u16 = 1;
 /// Minor version this code writes; newer minors are compatible additions
-/// (1 added grouped placement and its sections per unit, which older
-/// drivers refuse by its incompatible feature flag, [`FLAG_GROUPED`]).
-pub const VERSION_MINOR: u16 = 1;
+/// (1 added grouped placement and its sections per unit, 2 ram and none
+/// placement, which older drivers refuse by their incompatible feature
+/// flags, [`FLAG_GROUPED`], [`FLAG_RAM`], [`FLAG_BLOCK_ONLY`]).
+pub const VERSION_MINOR: u16 = 2;
 /// Incompatible feature flag: grouped placement. Drivers that read 1.0
 /// refuse a block with it ("unknown feature flags") rather than misread
 /// its layout; this one requires it exactly on grouped blocks.
-pub const FLAG_GROUPED: u32 = 1;
+pub const FLAG_GROUPED: u32 = 1 << 0;
+/// Incompatible feature flag: ram placement (version 1.2).
+pub const FLAG_RAM: u32 = 1 << 1;
+/// Incompatible feature flag: none placement (version 1.2).
+pub const FLAG_BLOCK_ONLY: u32 = 1 << 2;
 /// Incompatible feature flags this driver knows.
-const KNOWN_FLAGS: u32 = FLAG_GROUPED;
+const KNOWN_FLAGS: u32 = FLAG_GROUPED | FLAG_RAM | FLAG_BLOCK_ONLY;
 /// Size of an encoded block.
 pub const BLOCK_SIZE: usize = INFO_SIZE as usize;
 
@@ -299,8 +304,10 @@ impl InfoBlock {
     /// The on-media incompatible feature flags of a layout.
     fn flags_field(l: &Layout) -> u32 {
         match l.placement {
+            Placement::Head | Placement::Sectioned => 0,
             Placement::Grouped => FLAG_GROUPED,
-            _ => 0,
+            Placement::Ram => FLAG_RAM,
+            Placement::BlockOnly => FLAG_BLOCK_ONLY,
         }
     }
 

@@ -48,8 +48,22 @@
 //! unit 0 (info)  | info 2M | chunks 0..n | data n * 126M - 2M |
 //! unit k         | chunks kn..kn+n       | data n * 126M      |
 //! ```
+//!
+//! Ram and none placement keep no descriptors on the device: the data
+//! starts at the first 2 MiB boundary after the info block and runs to the
+//! last whole 2 MiB unit, one run like head's. With `ram` the kernel builds
+//! struct pages in RAM for each 2 MiB unit of data that DAX maps
+//! ([`RAM_UNIT`], one sub-section page map each); with `none` there are
+//! none and no DAX. Both give the same data area, so one can be
+//! reformatted as the other without moving data.
+//!
+//! ```text
+//! 0       4K          8K        2M                             end
+//! | untouched | info block | -- | data (2 MiB units) ...         |
+//! ```
 
 pub use super::locate::Extent;
+pub use super::placement::{auto_placement, Placement};
 pub use super::units::UnitMap;
 
 /// Page size the format describes.
@@ -75,61 +89,9 @@ pub const DESC_OFFSET: u64 = ALIGN;
 pub const GROUP_SECTIONS: u64 = 16;
 /// Most sections per unit a grouped layout may record (8 GiB).
 pub const MAX_GROUP_SECTIONS: u64 = 64;
-
-/// Where the descriptors live.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Placement {
-    /// All chunks after the info block, data after them.
-    Head,
-    /// Each 128 MiB section starts with its own chunk (lazy-init issue).
-    Sectioned,
-    /// Each unit of several sections starts with its sections' chunks.
-    Grouped,
-}
-
-impl Placement {
-    /// On-media value.
-    pub fn to_raw(self) -> u32 {
-        match self {
-            Placement::Head => 0,
-            Placement::Sectioned => 1,
-            Placement::Grouped => 2,
-        }
-    }
-
-    /// From the on-media value.
-    pub fn from_raw(v: u32) -> Option<Self> {
-        match v {
-            0 => Some(Placement::Head),
-            1 => Some(Placement::Sectioned),
-            2 => Some(Placement::Grouped),
-            _ => None,
-        }
-    }
-
-    /// Name as used in sysfs and the format command.
-    pub fn name(self) -> &'static str {
-        match self {
-            Placement::Head => "head",
-            Placement::Sectioned => "sectioned",
-            Placement::Grouped => "grouped",
-        }
-    }
-}
-
-/// The placement for a namespace at physical `start` of `size` bytes when
-/// the admin names none and leaves the choice to the driver
-/// (`default_placement=auto`): grouped, which keeps the first DAX fault
-/// short at any size and the page maps few, unless the namespace holds no
-/// whole section or its partial sections would cost more than 1 % of what
-/// head placement gives; then head.
-pub fn auto_placement(start: u64, size: u64) -> Placement {
-    let head = Layout::compute(Placement::Head, start, size);
-    match (Layout::compute(Placement::Grouped, start, size), head) {
-        (Ok(g), Ok(h)) if g.data_size >= h.data_size - h.data_size / 100 => Placement::Grouped,
-        _ => Placement::Head,
-    }
-}
+/// Data per lazily created page map of ram placement: the sub-section, the
+/// smallest range x86-64 can add struct pages for.
+pub const RAM_UNIT: u64 = ALIGN;
 
 /// Why a namespace cannot hold a layout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,7 +113,7 @@ pub enum LayoutError {
 ///
 /// `DESC_OFFSET <= data_offset`, `data_offset` and `data_size` are multiples
 /// of `ALIGN`, `data_size >= ALIGN`, and
-/// `data_offset + data_size <= namespace_size` (head), or
+/// `data_offset + data_size <= namespace_size` (head, ram, none), or
 /// `sections >= 1` whole sections from `sections_offset` lie inside the
 /// namespace, `1 <= unit_sections <= MAX_GROUP_SECTIONS` (1 for sectioned)
 /// and the data is theirs minus their chunks (sectioned, grouped).
@@ -165,7 +127,9 @@ pub struct Layout {
     pub data_offset: u64,
     /// Size of the data area (the block device's capacity).
     pub data_size: u64,
-    /// Pages described by the reservation (nd_pfn's `npfns`).
+    /// Pages with descriptors: described by the reservation (nd_pfn's
+    /// `npfns`), each section's pages (sectioned, grouped), the data's
+    /// pages (ram) or none.
     pub npfns: u64,
     /// Sectioned: namespace offset of the first whole section (0 for head).
     pub sections_offset: u64,
@@ -194,6 +158,7 @@ impl Layout {
             Placement::Grouped => {
                 return Self::compute_sectioned(placement, start, size, GROUP_SECTIONS)
             }
+            Placement::Ram | Placement::BlockOnly => return Self::compute_linear(placement, size),
             Placement::Head => (),
         }
         // A tail that is not a whole 2 MiB unit is left unused.
@@ -217,6 +182,31 @@ impl Layout {
             data_offset,
             data_size: usable - data_offset,
             npfns,
+            sections_offset: 0,
+            sections: 0,
+            unit_sections: 0,
+        })
+    }
+
+    /// Ram and none placement: the data from the first 2 MiB boundary after
+    /// the info block to the last whole 2 MiB unit.
+    fn compute_linear(placement: Placement, size: u64) -> Result<Self, LayoutError> {
+        let usable = size / ALIGN * ALIGN;
+        if usable <= ALIGN {
+            return Err(LayoutError::TooSmall(size));
+        }
+        let data_size = usable - ALIGN;
+        // INVARIANT: data_offset = ALIGN = DESC_OFFSET; data_size is a
+        // positive multiple of ALIGN, and both end within the namespace.
+        Ok(Layout {
+            placement,
+            namespace_size: size,
+            data_offset: ALIGN,
+            data_size,
+            npfns: match placement {
+                Placement::Ram => data_size / PAGE_SIZE,
+                _ => 0,
+            },
             sections_offset: 0,
             sections: 0,
             unit_sections: 0,
@@ -291,33 +281,41 @@ impl Layout {
             .min(self.unit_sections)
     }
 
-    /// Offset of the first descriptor chunk.
+    /// Offset of the first descriptor chunk (0 when there is none on the
+    /// device).
     pub fn desc_offset(&self) -> u64 {
         match self.placement {
             Placement::Head => DESC_OFFSET,
-            _ => self.sections_offset + Self::info_skip(self.sections_offset),
+            Placement::Sectioned | Placement::Grouped => {
+                self.sections_offset + Self::info_skip(self.sections_offset)
+            }
+            Placement::Ram | Placement::BlockOnly => 0,
         }
     }
 
     /// Bytes of descriptor chunks: between the first chunk and the data
-    /// area (head), or one chunk per section (sectioned).
+    /// area (head), one chunk per section (sectioned, grouped), or none.
     pub fn desc_size(&self) -> u64 {
         match self.placement {
             Placement::Head => self.data_offset - DESC_OFFSET,
-            _ => self.sections * CHUNK_SIZE,
+            Placement::Sectioned | Placement::Grouped => self.sections * CHUNK_SIZE,
+            Placement::Ram | Placement::BlockOnly => 0,
         }
     }
 
     /// Units initialised one at a time: one per section (sectioned), per
-    /// group of sections (grouped), or one for the whole namespace (head,
-    /// where a stock kernel can only add the pagemap as a whole).
+    /// group of sections (grouped), per 2 MiB of data (ram), one for the
+    /// whole namespace (head, where a stock kernel can only add the pagemap
+    /// as a whole), or none (none placement has no struct pages).
     pub fn units(&self) -> u64 {
         match self.placement {
             Placement::Head => 1,
             // checked: no panic path (unit_sections >= 1 by invariant).
-            _ => (self.sections + self.unit_sections - 1)
+            Placement::Sectioned | Placement::Grouped => (self.sections + self.unit_sections - 1)
                 .checked_div(self.unit_sections)
                 .unwrap_or(0),
+            Placement::Ram => self.data_size / RAM_UNIT,
+            Placement::BlockOnly => 0,
         }
     }
 
@@ -325,9 +323,10 @@ impl Layout {
     /// byte: what a linear mapping of the data from the namespace start
     /// must cover (info block and chunks included).
     pub fn mapped_len(&self) -> u64 {
-        match self.placement {
-            Placement::Head => self.data_offset + self.data_size,
-            _ => self.sections_offset + self.sections * SECTION_SIZE,
+        if self.placement.is_linear() {
+            self.data_offset + self.data_size
+        } else {
+            self.sections_offset + self.sections * SECTION_SIZE
         }
     }
 

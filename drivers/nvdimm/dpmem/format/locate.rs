@@ -4,7 +4,7 @@
 //! dependencies: also built and tested on the host): the I/O and DAX paths
 //! ask this for every bio and fault, so the head case is kept inline.
 
-use super::layout::{Layout, Placement, CHUNK_SIZE, SECTION_SIZE};
+use super::layout::{Layout, Placement, CHUNK_SIZE, RAM_UNIT, SECTION_SIZE};
 
 /// A run of data that is contiguous on the media.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -13,35 +13,42 @@ pub struct Extent {
     pub offset: u64,
     /// Contiguous bytes from there to the end of its run.
     pub len: u64,
-    /// The lazily initialised unit (section or group of sections; 0 for
-    /// head) it belongs to.
+    /// The lazily initialised unit (section, group of sections or 2 MiB of
+    /// ram placement's data; 0 for head and none) it belongs to.
     pub unit: u64,
 }
 
 impl Layout {
     /// The offset from the namespace start of device byte 0 if the whole
-    /// device is one run (head placement): byte `x` is then at this plus
-    /// `x`.
+    /// device is one run on the media (head, ram, none placement): byte `x`
+    /// is then at this plus `x`.
     #[inline]
     pub fn linear_map_offset(&self) -> Option<u64> {
-        (self.placement == Placement::Head).then_some(self.data_offset)
+        self.placement.is_linear().then_some(self.data_offset)
     }
 
     /// Where block device byte `logical` lives, and how far its run goes;
-    /// `None` past the end of the device.
+    /// `None` past the end of the device. A run is contiguous on the media
+    /// and within one unit, so that DAX maps no pfn of a unit it has not
+    /// initialised: ram placement's runs end at the next 2 MiB.
     #[inline]
     pub fn locate(&self, logical: u64) -> Option<Extent> {
         if logical >= self.data_size {
             return None;
         }
-        if self.placement == Placement::Head {
-            return Some(Extent {
+        match self.placement {
+            Placement::Head | Placement::BlockOnly => Some(Extent {
                 offset: self.data_offset + logical,
                 len: self.data_size - logical,
                 unit: 0,
-            });
+            }),
+            Placement::Ram => Some(Extent {
+                offset: self.data_offset + logical,
+                len: RAM_UNIT - logical % RAM_UNIT,
+                unit: logical / RAM_UNIT,
+            }),
+            Placement::Sectioned | Placement::Grouped => self.locate_sectioned(logical),
         }
-        self.locate_sectioned(logical)
     }
 
     /// Where the `len` device bytes from `logical` start on the media: the

@@ -6,6 +6,7 @@
 //!
 //! - [`layout`]: where the info block, the descriptor chunks and the data
 //!   live for each placement;
+//! - [`placement`]: where the struct pages live, per namespace;
 //! - [`locate`]: where a device byte is on the media;
 //! - [`units`]: the units of lazy initialisation and their page maps;
 //! - [`infoblock`]: the on-media info block, encoded, decoded, validated;
@@ -22,6 +23,7 @@ pub mod infoblock;
 pub mod layout;
 pub mod locate;
 pub mod naming;
+pub mod placement;
 pub mod poison;
 pub mod rangelist;
 pub mod units;

@@ -42,6 +42,19 @@ impl Layout {
     ) -> PoisonSplit {
         let a = sector.saturating_mul(SECTOR_SIZE);
         let b = a.saturating_add(u64::from(sectors) * SECTOR_SIZE);
+        if let Some(base) = self.linear_map_offset() {
+            // One run: no need to walk ram placement's many units.
+            let (lo, hi) = (a.max(base), b.min(base + self.data_size));
+            if lo < hi {
+                f(BadSectors {
+                    sector: (lo - base) / SECTOR_SIZE,
+                    sectors: ((hi - lo) / SECTOR_SIZE) as u32,
+                });
+            }
+            return PoisonSplit {
+                outside_data: hi.saturating_sub(lo) < b - a,
+            };
+        }
         let mut inside = 0;
         for unit in 0..self.units() {
             let Some(m) = self.unit_map(unit) else { break };

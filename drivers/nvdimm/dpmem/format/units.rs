@@ -4,7 +4,7 @@
 //! dependencies: also built and tested on the host): which page map gives
 //! a unit its struct pages, and which unit covers a namespace offset.
 
-use super::layout::{Layout, Placement, CHUNK_SIZE, PAGE_SIZE, SECTION_SIZE};
+use super::layout::{Layout, Placement, CHUNK_SIZE, PAGE_SIZE, RAM_UNIT, SECTION_SIZE};
 
 /// The page map that gives one unit its struct pages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,7 +15,8 @@ pub struct UnitMap {
     pub len: u64,
     /// Altmap pages never used, at the start of the range.
     pub reserve_pages: u64,
-    /// Altmap pages after those that may hold struct pages.
+    /// Altmap pages after those that may hold struct pages (0: no altmap,
+    /// the struct pages come from RAM).
     pub free_pages: u64,
     /// Namespace offset of the unit's first data byte.
     pub data_start: u64,
@@ -45,6 +46,18 @@ impl Layout {
     pub fn unit_map(&self, unit: u64) -> Option<UnitMap> {
         if unit >= self.units() {
             return None;
+        }
+        if self.placement == Placement::Ram {
+            let logical_start = unit * RAM_UNIT;
+            let start = self.data_offset + logical_start;
+            return Some(UnitMap {
+                start,
+                len: RAM_UNIT,
+                reserve_pages: 0,
+                free_pages: 0,
+                data_start: start,
+                logical_start,
+            });
         }
         if self.placement == Placement::Head {
             let (reserve_pages, free_pages) = self.altmap_pages();
@@ -81,9 +94,11 @@ impl Layout {
         }
         match self.placement {
             Placement::Head => Some(0),
-            _ => offset
+            Placement::Sectioned | Placement::Grouped => offset
                 .checked_sub(self.sections_offset)?
                 .checked_div(self.unit_sections * SECTION_SIZE),
+            Placement::Ram => Some(offset.checked_sub(self.data_offset)? / RAM_UNIT),
+            Placement::BlockOnly => None,
         }
     }
 }

@@ -73,7 +73,7 @@ pub unsafe extern "C" fn dpmem_kunit_info_block(test: *mut bindings::kunit) {
         (0x10, 2, 2, |e| {
             matches!(e, DecodeError::UnsupportedVersion { major: 2, .. })
         }),
-        (0x14, 4, 4, |e| matches!(e, DecodeError::UnknownFlags(4))),
+        (0x14, 4, 8, |e| matches!(e, DecodeError::UnknownFlags(8))),
         (0x68, 4, 8192, |e| {
             matches!(
                 e,

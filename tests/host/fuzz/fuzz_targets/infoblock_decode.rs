@@ -39,9 +39,11 @@ fuzz_target!(|data: &[u8]| {
     let (mode, start, size, rest) = (data[0], le64(&data[1..]), le64(&data[9..]), &data[17..]);
     let mut b = [0u8; BLOCK_SIZE];
     if mode & 1 != 0 {
-        let placement = match (mode >> 2) & 3 {
+        let placement = match (mode >> 2) & 7 {
             1 => Placement::Sectioned,
             2 | 3 => Placement::Grouped,
+            4 => Placement::Ram,
+            5 => Placement::BlockOnly,
             _ => Placement::Head,
         };
         if let Ok(valid) = InfoBlock::new(placement, start, size, [1; 16], [2; 16]) {
@@ -109,6 +111,25 @@ fuzz_target!(|data: &[u8]| {
             let u0 = l.unit_map(0).expect("no unit 0");
             assert!(f.offset == u0.data_start && f.offset >= layout::INFO_RESERVE);
             assert_eq!(l.unit_at(f.offset), Some(0));
+        }
+        Placement::Ram | Placement::BlockOnly => {
+            // No descriptors on the device: the data from 2 MiB to the
+            // last whole 2 MiB unit, one run.
+            assert_eq!(l.data_offset, layout::ALIGN);
+            let end = l.data_offset + l.data_size;
+            assert!(end <= size && size - end < layout::ALIGN);
+            assert_eq!((l.desc_offset(), l.desc_size()), (0, 0));
+            assert_eq!(l.linear_map_offset(), Some(l.data_offset));
+            let e = l.locate(l.data_size - 1).expect("last byte unmapped");
+            assert_eq!(e.offset + 1, end);
+            if l.placement == Placement::Ram {
+                assert_eq!(l.units(), l.data_size / layout::RAM_UNIT);
+                assert_eq!(e.unit, l.units() - 1);
+                assert_eq!(l.unit_at(e.offset), Some(e.unit));
+                assert_eq!(l.npfns, l.data_size / layout::PAGE_SIZE);
+            } else {
+                assert_eq!((l.units(), l.npfns, l.unit_at(e.offset)), (0, 0, None));
+            }
         }
     }
     let mut again = [0u8; BLOCK_SIZE];

@@ -265,9 +265,8 @@ impl<T: Driver> Registration<T> {
     /// write-only `format` driver attribute and `T::Attr::ALL` under each
     /// bound namespace.
     pub fn new(module: &'static ThisModule) -> Result<Self> {
-        if T::Attr::ALL.len() > MAX_DEV_ATTRS {
-            return Err(EINVAL);
-        }
+        // A driver with more attributes does not build.
+        const { assert!(T::Attr::ALL.len() <= MAX_DEV_ATTRS) };
         // SAFETY: all-zero is valid for these C structs: null pointers,
         // `None` callbacks, zero integers.
         let zeroed: RawDriver = unsafe { core::mem::zeroed() };

@@ -71,7 +71,7 @@ impl<T: Driver> Adapter<T> {
 }
 
 /// Most attributes a [`Driver`] may show per bound namespace.
-pub const MAX_DEV_ATTRS: usize = 8;
+pub const MAX_DEV_ATTRS: usize = 12;
 
 /// A device attribute that knows its index in [`Attribute::ALL`].
 #[repr(C)]

@@ -1,0 +1,130 @@
+# SPDX-License-Identifier: GPL-2.0
+# guest-args: --nvdimm 1G --mem 1G
+#
+# Ram and none placement on a 1 GiB namespace. ram: the namespace gives
+# 1022 MiB of data (head 1006 MiB), nothing is built at bind, DAX faults
+# build struct pages in RAM per 2 MiB (64 bytes per 4 KiB page, shown in
+# struct_pages_ram and seen in MemFree), unbind and rmmod give it all
+# back. none: the same data area as a plain block device (no DAX: ext4
+# refuses -o dax, xfs turns it off), so ram and none reformat into each
+# other with the data in place; reformatting refuses without force.
+. ./lib.sh
+
+MIB=1048576
+ns=namespace0.0
+a=/sys/bus/nd/devices/$ns/dpmem
+# mem_free: MemFree in KiB once clean caches are dropped.
+mem_free() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	awk '/^MemFree:/ { print $2 }' /proc/meminfo
+}
+ram() { cat $a/struct_pages_ram; }
+# nunits LIST: how many units a range list ("0,3-5") names.
+nunits() {
+	_n=0
+	for _r in $(echo "$1" | tr ',' ' '); do
+		_n=$((_n + ${_r#*-} - ${_r%-*} + 1))
+	done
+	echo $_n
+}
+
+check "modprobe dpmem" modprobe dpmem
+check "format head" dpmem_format "$ns head"
+head_size=$(blockdev --getsize64 /dev/dpmem0)
+echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+free_unbound=$(mem_free)
+
+# --- ram ---
+check_refused "ram: reformat refused without force" "File exists" "$ns ram"
+check "ram: format with force" dpmem_format "$ns ram force"
+check_eq "ram: placement" "$(cat $a/placement)" ram
+check_eq "ram: data from the first 2 MiB boundary" "$(cat $a/data_offset)" $((2 * MIB))
+check_eq "ram: 1022 MiB of data (head: $((head_size / MIB)) MiB)" \
+	"$(blockdev --getsize64 /dev/dpmem0)" $((1022 * MIB))
+check_eq "ram: no descriptors on the device" "$(cat $a/descriptor_bytes) $(cat $a/chunks_total)" "0 0"
+check "ram: bind says what all of it would take in RAM" \
+	klog_has "$ns: struct pages in RAM, made per 2 MiB as DAX maps the data: 16 MiB if all of it is mapped"
+check_eq "ram: nothing built at bind" "$(ram)" 0
+free_bound=$(mem_free)
+check "ram: MemFree does not drop at bind ($free_unbound -> $free_bound kB)" \
+	test $((free_unbound - free_bound)) -lt 1024
+check_eq "ram: the disk is a DAX host" "$(cat /sys/block/dpmem0/queue/dax)" 1
+
+check "ram: mkfs.ext4" mkfs.ext4 -q -F -b 4096 -E stride=512,stripe_width=512 /dev/dpmem0
+check "ram: mount -o dax" mount -o dax /dev/dpmem0 /mnt
+check "ram: statx reports DAX" sh -c 'echo x >/mnt/small && ./daxtool statx /mnt/small'
+check "ram: 256 MiB written with write()" dd if=/dev/urandom of=/mnt/b bs=1M count=256
+sum_b=$(sha256sum </mnt/b)
+check_eq "ram: write() built no struct pages" "$(ram)" 0
+free_before=$(mem_free)
+# Write faults over 512 MiB of a fresh file, one per 2 MiB (PMD faults):
+# 256 units of 512 struct pages, 32 KiB each.
+check "ram: write faults over 512 MiB" ./daxtool pmd /mnt/c $((512 * MIB))
+built=$(ram)
+units=$(nunits "$(cat $a/units_initialised)")
+check_eq "ram: struct_pages_ram is 32 KiB per 2 MiB unit built ($units units)" "$built" $((units * 32768))
+check "ram: the faulted 512 MiB built 8 MiB of struct pages, a unit or two more at most ($built)" \
+	test "$built" -ge $((8 * MIB)) -a "$built" -le $((8 * MIB + 65536))
+free_after=$(mem_free)
+drop=$(((free_before - free_after) * 1024))
+# The struct pages, plus per unit a page map and vmemmap page tables.
+check "ram: MemFree dropped by the struct pages, about 64 bytes per 4 KiB ($drop bytes for $built)" \
+	test "$drop" -ge $((built * 3 / 4)) -a "$drop" -le $((built * 3 / 2))
+check "ram: read faults on b" ./daxtool stride-read /mnt/b $((2 * MIB))
+check "ram: MAP_SYNC mapping" ./daxtool mapsync /mnt/sync
+head -c $((4 * MIB)) /dev/urandom >/mnt/src
+check "ram: O_DIRECT read into a DAX mapping" ./daxtool odirect /mnt/src /mnt/target $((4 * MIB))
+check_fails "ram: no struct-page creation failed" klog_has "cannot create struct pages|out of memory for the struct pages"
+check "ram: progress logged in 2 MiB units" klog_has "dpmem0: struct pages in RAM for [0-9]+ of 511 2 MiB units so far"
+check "ram: umount" umount /mnt
+echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+free_gone=$(mem_free)
+check "ram: unbind gives the struct pages back ($free_unbound -> $free_gone kB)" \
+	test $((free_unbound - free_gone)) -lt 1024
+echo $ns >/sys/bus/nd/drivers/dpmem/bind
+check_eq "ram: rebind starts from nothing" "$(ram)" 0
+check "ram: clean after unbind/rebind" e2fsck -fn /dev/dpmem0
+check "ram: mount again" mount -o dax /dev/dpmem0 /mnt
+check_eq "ram: b intact" "$(sha256sum </mnt/b)" "$sum_b"
+check "ram: fault b again" ./daxtool stride-read /mnt/b $((2 * MIB))
+check "ram: built again" test "$(ram)" -gt 0
+check_fails "ram: rmmod refused while mounted" rmmod dpmem
+umount /mnt
+
+# --- none: the same data area, no struct pages, no DAX ---
+echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+check_refused "none: reformat refused without force" "File exists" "$ns none"
+check "none: format with force" dpmem_format "$ns none force"
+check_eq "none: placement" "$(cat $a/placement)" none
+check_eq "none: the capacity of ram" "$(blockdev --getsize64 /dev/dpmem0)" $((1022 * MIB))
+check_eq "none: nothing built, no units" "$(ram) $(cat $a/units_initialised)" "0 "
+check "none: bind says no DAX" klog_has "$ns: no struct pages \(placement none\): block device only, without DAX"
+check_eq "none: the disk is not a DAX host" "$(cat /sys/block/dpmem0/queue/dax)" 0
+check "none: ext4 written under ram mounts in place (same data area)" mount /dev/dpmem0 /mnt
+check_eq "none: b intact" "$(sha256sum </mnt/b)" "$sum_b"
+check_fails "none: statx does not report DAX" ./daxtool statx /mnt/b
+umount /mnt
+check_fails "none: mount -o dax refused by ext4" mount -o dax /dev/dpmem0 /mnt
+check "none: ... with the kernel's message" klog_has "DAX unsupported by block device"
+umount /mnt 2>/dev/null
+job="--name=blk --filename=/dev/dpmem0 --ioengine=psync --bs=1028k --offset=700m --size=300m --verify=crc32c --verify_fatal=1"
+check "none: direct writes, verified" fio $job --rw=write --direct=1 --do_verify=1
+check "none: buffered reads, verified" fio $job --rw=write --direct=0 --verify_only
+echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+echo $ns >/sys/bus/nd/drivers/dpmem/bind
+check "none: block data intact after rebind" fio $job --rw=write --direct=1 --verify_only
+check "none: xfs" mkfs.xfs -q -f /dev/dpmem0
+check "none: xfs mounts with -o dax, DAX off" mount -o dax /dev/dpmem0 /mnt
+check "none: ... and says so" klog_has "DAX unsupported by block device. Turning off DAX"
+check "none: files work" sh -c 'head -c 1048576 /dev/urandom >/mnt/f && sync && cmp /mnt/f /mnt/f'
+check_fails "none: no DAX on its files" ./daxtool statx /mnt/f
+umount /mnt
+check_eq "none: no struct pages in RAM" "$(ram)" 0
+
+check "rmmod" rmmod dpmem
+free_end=$(mem_free)
+check "rmmod gives everything back ($free_unbound -> $free_end kB)" \
+	test $((free_unbound - free_end)) -lt 1024
+check_no_kernel_warnings "no WARN or BUG"
+done_testing
