@@ -35,7 +35,8 @@ help:
 	@echo "                 (lockdep, KASAN, kmemleak; builds it the first time)"
 	@echo "make bench       I/O and DAX throughput and latency: dpmem vs nd_pmem, ratios"
 	@echo "                 (ROUNDS=5 RUNTIME=3 by default; ROWS=globs picks rows; ICOUNT=1 runs the"
-	@echo "                 guest instruction-paced, so figures count instructions, free of host noise)"
+	@echo "                 guest instruction-paced, so figures count instructions, free of host noise;"
+	@echo "                 PLACEMENT=head by default, PLACEMENT=none runs the block rows only)"
 	@echo "make profile     perf profile of bench rows on both drivers (ROWS=globs, default"
 	@echo "                 write-128k-pvsync2; ICOUNT=1 samples by guest instructions)"
 	@echo "make bench-bind  bind, first fault, unbind and RAM vs namespace size up to 1 TiB: dpmem head/"
@@ -75,7 +76,7 @@ check-debug:
 	bash scripts/check --debug
 
 bench:
-	bash scripts/bench $(if $(ICOUNT),--icount) --rows '$(or $(ROWS),*)' $(or $(ROUNDS),5) $(or $(RUNTIME),3)
+	bash scripts/bench $(if $(ICOUNT),--icount) --rows '$(or $(ROWS),*)' --placement $(or $(PLACEMENT),head) $(or $(ROUNDS),5) $(or $(RUNTIME),3)
 
 profile:
 	bash scripts/profile $(if $(ICOUNT),--icount) '$(or $(ROWS),write-128k-pvsync2)' $(or $(ROUNDS),2) $(or $(RUNTIME),3)

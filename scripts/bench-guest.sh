@@ -19,16 +19,18 @@
 # Prints "BENCH ROUND DEV ROW JSON" for fio runs (DEV is c or dpmem) and
 # "BENCHV ROUND DEV ROW VALUE" for daxtool figures.
 #
-# usage: sh bench-guest.sh ROUNDS RUNTIME [ROW-PATTERN [perf]]
+# usage: sh bench-guest.sh ROUNDS RUNTIME [ROW-PATTERN [perf [PLACEMENT]]]
 # ROW-PATTERN (shell globs separated by commas, default *) picks the
 # rows; "perf" samples the whole guest (cpu-clock) during each fio run and
 # prints the hottest symbols and instructions per driver between
-# PROFILE-BEGIN/PROFILE-END lines.
+# PROFILE-BEGIN/PROFILE-END lines. PLACEMENT (default head) is dpmem's;
+# with none, the rows that need DAX (dax-*, dio-*, wc-*) are skipped.
 . ./lib.sh
 rounds=${1:-5}
 rt=${2:-3}
 only=${3:-*}
 perf=${4:-}
+placement=${5:-head}
 
 modprobe nd_pmem
 modprobe dpmem
@@ -51,13 +53,13 @@ setup_roles() {
 	ndctl create-namespace -f -e $1 -m fsdax -M dev >/dev/null 2>&1 || { echo "cannot make $1 fsdax"; exit 1; }
 	ndctl create-namespace -f -e $2 -m raw >/dev/null 2>&1 || { echo "cannot make $2 raw"; exit 1; }
 	ndctl disable-namespace $2 >/dev/null 2>&1
-	dpmem_format "$2 force" >/dev/null || { echo "cannot format $2 for dpmem"; exit 1; }
+	dpmem_format "$2 $placement force" >/dev/null || { echo "cannot format $2 for dpmem ($placement)"; exit 1; }
 	dev_c=$(blockdev_of $1) dev_dpmem=$(blockdev_of $2)
 	[ -b "$dev_c" ] && [ -b "$dev_dpmem" ] || { echo "no block device for $1 or $2"; ndctl list -N; exit 1; }
-	echo "BENCHINFO c $1 $dev_c $(blockdev --getsize64 $dev_c) dpmem $2 $dev_dpmem $(blockdev --getsize64 $dev_dpmem)"
+	echo "BENCHINFO c $1 $dev_c $(blockdev --getsize64 $dev_c) dpmem $2 $dev_dpmem $(blockdev --getsize64 $dev_dpmem) $placement"
 	# The head worker must be done before anything is measured.
 	_i=0
-	while [ "$(cat /sys/bus/nd/devices/$2/dpmem/units_initialised)" != 0 ]; do
+	while [ "$placement" = head ] && [ "$(cat /sys/bus/nd/devices/$2/dpmem/units_initialised)" != 0 ]; do
 		_i=$((_i + 1)); [ $_i -gt 600 ] && { echo "dpmem struct pages never became ready"; exit 1; }
 		sleep 0.1
 	done
@@ -72,6 +74,9 @@ setup_roles() {
 }
 
 wanted() { # wanted ROW: whether ROW matches one of the ROW-PATTERN globs
+	if [ "$placement" = none ]; then
+		case $1 in dax-* | dio-* | wc-*) return 1 ;; esac
+	fi
 	set -f # the globs are patterns, not file names
 	for _g in $(echo "$only" | tr ',' ' '); do
 		case $1 in $_g) set +f; return 0 ;; esac
