@@ -4,7 +4,9 @@
 # Churn: 100 cycles of bind / fio write+verify / unbind (head placement:
 # each bind builds and each unbind removes the struct pages of the whole
 # namespace), 20 of bind / mount -o dax / fault three sections / umount /
-# unbind (sectioned), and 50 of modprobe / rmmod with the namespace bound.
+# unbind (sectioned), 20 of the same with ram placement (struct pages in
+# RAM per 2 MiB), and 50 of modprobe / rmmod with the namespace bound
+# (ram, every tenth with struct pages built).
 # Guest free memory must come back to where it started (within 4 MiB; not
 # compared under KASAN), and on a kmemleak kernel (make check-debug) a scan
 # must find nothing.
@@ -92,10 +94,35 @@ done
 check_eq "20 mount/fault/umount/unbind/bind cycles (sectioned)" "$bad" 0
 mem_back "free memory back after them" $start
 
-# modprobe/rmmod with a formatted namespace: load binds, unload unbinds.
+# Ram: the struct pages in RAM come and go per 2 MiB with DAX faults.
+echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+check "format (ram)" dpmem_format "$ns ram force"
+check "mkfs.ext4 (ram)" mkfs.ext4 -q -F -b 4096 /dev/dpmem0
+mount -o dax /dev/dpmem0 /mnt && dd if=/dev/urandom of=/mnt/f bs=1M count=400 2>/dev/null && umount /mnt
+start=$(mem_free)
+bad=0
+for i in $(seq 20); do
+	mount -o dax /dev/dpmem0 /mnt || bad=$((bad + 1))
+	# A read fault every 8 MiB: about 50 units of 2 MiB, 1.6 MiB of RAM.
+	./daxtool stride-read /mnt/f $((8 << 20)) >/dev/null || bad=$((bad + 1))
+	[ "$(cat $a/struct_pages_ram)" -ge $((40 * 32768)) ] || bad=$((bad + 1))
+	umount /mnt || bad=$((bad + 1))
+	echo $ns >/sys/bus/nd/drivers/dpmem/unbind || bad=$((bad + 1))
+	echo $ns >/sys/bus/nd/drivers/dpmem/bind || bad=$((bad + 1))
+	[ "$(cat $a/struct_pages_ram)" = 0 ] || bad=$((bad + 1))
+done
+check_eq "20 mount/fault/umount/unbind/bind cycles (ram)" "$bad" 0
+mem_back "free memory back after them" $start
+
+# modprobe/rmmod with a formatted namespace (ram, with struct pages built
+# before each rmmod): load binds, unload unbinds and gives them back.
 start=$(mem_free)
 bad=0
 for i in $(seq 50); do
+	if [ $((i % 10)) = 0 ]; then
+		mount -o dax /dev/dpmem0 /mnt && ./daxtool stride-read /mnt/f $((8 << 20)) >/dev/null &&
+			umount /mnt || bad=$((bad + 1))
+	fi
 	rmmod dpmem || bad=$((bad + 1))
 	modprobe dpmem || bad=$((bad + 1))
 	[ "$(ns_driver $ns)" = dpmem ] || bad=$((bad + 1))

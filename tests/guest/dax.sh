@@ -2,7 +2,7 @@
 # guest-args: --nvdimm 3G
 #
 # DAX on dpmem: the struct pages of the data area live in the reservation
-# (not in RAM), ext4 and xfs mount with -o dax, files report DAX, mmap
+# (not in RAM; ram placement: in RAM, built by DAX faults only), ext4 and xfs mount with -o dax, files report DAX, mmap
 # writes persist across unmount/unbind/rebind, MAP_SYNC works, 2 MiB-aligned
 # extents get PMD faults (fs_dax trace events), O_DIRECT into a DAX mapping
 # works (it needs the struct pages), and unbind while mounted is survivable.

@@ -81,6 +81,12 @@ echo sectioned >$p/default_placement
 echo $ns >/sys/bus/nd/drivers/dpmem/unbind
 check "format without placement" dpmem_format $ns force
 check_eq "default_placement=sectioned applies" "$(cat $a/placement)" sectioned
+for pl in ram none; do
+	echo $pl >$p/default_placement
+	echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+	check "format without placement ($pl)" dpmem_format $ns force
+	check_eq "default_placement=$pl applies" "$(cat $a/placement)" $pl
+done
 echo grouped >$p/default_placement
 check_eq "default_placement takes grouped" "$(cat $p/default_placement)" grouped
 echo $ns >/sys/bus/nd/drivers/dpmem/unbind

@@ -11,6 +11,7 @@
 
 use crate::abstractions::block::{Badblocks, DiskVTable, Features, GenDisk, GenDiskBuilder};
 use crate::abstractions::dax::{DaxHost, DaxVTable, FailureTarget};
+use crate::abstractions::memremap::STRUCT_PAGE_SIZE;
 use crate::abstractions::nvdimm::{Namespace, NamespaceResource, Region};
 use crate::abstractions::pmem::Mapping;
 use crate::abstractions::resource::MemClaim;
@@ -59,9 +60,14 @@ impl Binding {
         &self.disk.data().get_ref().pages
     }
 
-    /// Bytes of RAM holding struct pages of the data now (ram placement).
+    /// Bytes of RAM holding struct pages of the data now: those of every
+    /// 2 MiB unit built (ram placement; the others keep them on the media).
+    /// Counted without the lock DAX faults wait on (a sysfs read).
     pub fn struct_pages_ram(&self) -> u64 {
-        self.pages().fold(0u64, |n, _, pm| n + pm.ram_bytes())
+        if self.info.layout.placement != Placement::Ram {
+            return 0;
+        }
+        self.pages().ready_count() * (layout::RAM_UNIT / layout::PAGE_SIZE) * STRUCT_PAGE_SIZE
     }
 
     /// Descriptor chunks whose struct pages are live: each 2 MiB chunk the

@@ -279,7 +279,7 @@ void dpmem_sysfs_attr_init(struct attribute *attr)
 static unsigned int teardown_threads = 64;
 module_param(teardown_threads, uint, 0644);
 MODULE_PARM_DESC(teardown_threads,
-		 "Threads that remove a namespace's struct pages at unbind, one unit (section or group) each at a time (1-64, default 64)");
+		 "Threads that remove a namespace's struct pages at unbind, one unit (section, group or 2 MiB of ram placement) each at a time (1-64, default 64)");
 
 unsigned int dpmem_param_teardown_threads(void)
 {

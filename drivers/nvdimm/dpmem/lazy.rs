@@ -32,7 +32,7 @@
 use crate::abstractions::sched_mm::NoIoScope;
 use crate::abstractions::signal::fatal_signal_pending;
 use crate::abstractions::workqueue::OwnedQueue;
-use core::sync::atomic::{AtomicU8, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use kernel::alloc::KVVec;
 use kernel::prelude::*;
 use kernel::sync::{Arc, CondVar, Mutex};
@@ -123,6 +123,9 @@ impl<U> Slots<U> {
 pub struct Lazy<I: UnitInit> {
     init: I,
     flags: KVVec<AtomicU8>,
+    /// Units made ready so far (never decremented: units are only undone
+    /// at teardown), so that counting them takes no lock.
+    ready: AtomicU64,
     #[pin]
     slots: Mutex<Slots<I::Unit>>,
     #[pin]
@@ -203,6 +206,9 @@ impl<I: UnitInit> Lazy<I> {
                 s.units.get_mut(unit as usize),
                 self.flags.get(unit as usize),
             ) {
+                if matches!(slot, Slot::Ready(_)) {
+                    self.ready.fetch_add(1, Ordering::Relaxed);
+                }
                 *dst = slot;
                 f.store(flag, Ordering::Release);
             }
@@ -345,6 +351,11 @@ impl<I: UnitInit> Lazy<I> {
         self.changed.notify_all();
     }
 
+    /// Units initialised since the set was made (no lock, no walk).
+    pub fn ready_count(&self) -> u64 {
+        self.ready.load(Ordering::Relaxed)
+    }
+
     /// Units whose initialisation failed.
     pub fn failed(&self) -> u64 {
         self.flags
@@ -371,11 +382,16 @@ impl<I: UnitInit> LazyOwner<I> {
             flags.push(AtomicU8::new(UNINIT), GFP_KERNEL)?;
         }
         let pending = KVVec::from_elem(0u64, n, GFP_KERNEL)?;
-        let queue = OwnedQueue::reclaim(name, WORKERS as u16)?;
+        // No units (none placement): no workers either.
+        let queue = match n {
+            0 => None,
+            _ => Some(OwnedQueue::reclaim(name, WORKERS as u16)?),
+        };
         let this = Arc::pin_init(
             pin_init!(Lazy {
                 init,
                 flags,
+                ready: AtomicU64::new(0),
                 // INVARIANT: an empty ring as long as the units.
                 slots <- new_mutex!(Slots {
                     units: slots,
@@ -383,7 +399,7 @@ impl<I: UnitInit> LazyOwner<I> {
                     head: 0,
                     len: 0,
                     busy: 0,
-                    queue: Some(queue),
+                    queue,
                     stopping: false,
                     cursor: 0,
                 }),

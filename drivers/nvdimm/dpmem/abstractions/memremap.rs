@@ -197,21 +197,6 @@ impl PageMap {
             .then_some(Unpoisoned { pfn })
     }
 
-    /// Bytes of RAM holding this map's struct pages: one `struct page` per
-    /// page of the range without an altmap, none with one.
-    pub fn ram_bytes(&self) -> u64 {
-        // SAFETY: initialised (type invariant); flags and range are not
-        // changed after `memremap_pages`.
-        let (flags, range) = unsafe {
-            let p = self.pgmap.get();
-            ((*p).flags, *(*p).__bindgen_anon_1.range.as_ref())
-        };
-        if flags & bindings::PGMAP_ALTMAP_VALID != 0 {
-            return 0;
-        }
-        ((range.end + 1 - range.start) >> PAGE_SHIFT) * STRUCT_PAGE_SIZE
-    }
-
     /// Pages of the altmap holding struct pages so far.
     pub fn altmap_used_pages(&self) -> u64 {
         // SAFETY: initialised (type invariant); a racy read of a counter the

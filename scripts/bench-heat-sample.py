@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host half of scripts/bench-heat: counts how often the guest writes each
+# 4 KiB page of the struct-page descriptor area of dpmem's and nd_pmem's
+# nvdimms while the guest's DAX rows run (between the HEAT-BEGIN and
+# HEAT-END lines of its console).
+#
+# How: QEMU maps each nvdimm's backing file shared, and under TCG every
+# guest store to it is a store of the QEMU process through that mapping.
+# A written page is dirty in the host's page cache (/proc/kpageflags,
+# reached through /proc/QEMU/pagemap; root only). Every INTERVAL the
+# sampler counts the dirty pages of the descriptor area, then writes them
+# back (sync_file_range), which write-protects them again: the next store
+# dirties the page anew. So a page's count is the number of intervals in
+# which it was written at least once, a lower bound of its writes (the
+# host's own writeback could clean a page between two samples), counted
+# by stores, not by changed bytes.
+#
+# The descriptor area comes from each namespace's info block (the whole
+# nvdimm is one label-less namespace, file offset 0 = namespace start):
+# dpmem's (signature DPMEM_INFO_BLK: head, sectioned, grouped, and for
+# ram the first 2 MiB, where no descriptor is) and nd_pmem's fsdax pfn
+# block (NVDIMM_PFN_INFO: from 8 KiB to its data offset).
+#
+# usage: bench-heat-sample.py CONSOLE INTERVAL FILE...
+# Prints one JSON object per nvdimm file with a known info block.
+import ctypes, json, os, re, struct, sys, time
+
+MIB = 1 << 20
+SECTION = 128 * MIB
+PAGE = 4096
+libc = ctypes.CDLL(None, use_errno=True)
+libc.sync_file_range.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+SYNC = 1 | 2 | 4  # WAIT_BEFORE | WRITE | WAIT_AFTER
+
+
+def u(fmt, b, off):
+    return struct.unpack_from(fmt, b, off)[0]
+
+
+def dpmem_ranges(b):
+    """Descriptor ranges (file offsets) of a dpmem info block."""
+    size, start = u("<Q", b, 0x38), u("<Q", b, 0x40)
+    data_off, desc_off, desc_size = u("<Q", b, 0x48), u("<Q", b, 0x58), u("<Q", b, 0x60)
+    placement = u("<I", b, 0x74)
+    name = {0: "head", 1: "sectioned", 2: "grouped", 3: "ram", 4: "none"}.get(placement, "?")
+    if placement == 0:
+        return name, [(desc_off, data_off)]
+    if placement in (3, 4):
+        # No descriptors on the media: what would hold them is the head
+        # up to the data (info block included), which must stay unwritten.
+        return name, [(0, data_off)]
+    n = u("<I", b, 0x80) if placement == 2 else 1
+    first = -(-start // SECTION) * SECTION
+    sections = ((start + size) // SECTION * SECTION - first) // SECTION
+    off0 = first - start
+    ranges = []
+    for unit in range(-(-sections // n)):
+        lo = off0 + unit * n * SECTION + (2 * MIB if unit == 0 and off0 == 0 else 0)
+        ranges.append((lo, lo + min(n, sections - unit * n) * 2 * MIB))
+    return name, ranges
+
+
+def pfn_ranges(b):
+    """Descriptor range of an nd_pfn (fsdax) info block: map=dev keeps the
+    struct pages between the 8 KiB of info and the data."""
+    data_off, start_pad = u("<Q", b, 56), u("<I", b, 76)
+    # dataoff counts from the namespace start (nd_pfn_init()).
+    return "nd_pmem", [(start_pad + 8192, data_off)]
+
+
+def identify(path):
+    with open(path, "rb") as f:
+        f.seek(4096)
+        b = f.read(4096)
+    if b[:14] == b"DPMEM_INFO_BLK":
+        name, r = dpmem_ranges(b)
+        return "dpmem", name, r
+    if b[:15] == b"NVDIMM_PFN_INFO":
+        name, r = pfn_ranges(b)
+        return "nd_pmem", name, r
+    return None
+
+
+def qemu_mapping(path):
+    """(pid, address) of QEMU's shared mapping of PATH at file offset 0."""
+    real = os.path.realpath(path)
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            for line in open("/proc/%s/maps" % pid):
+                f = line.split()
+                if len(f) >= 6 and f[5] == real and int(f[2], 16) == 0:
+                    return int(pid), int(f[0].split("-")[0], 16)
+        except OSError:
+            continue
+    return None
+
+
+class Area:
+    def __init__(self, path, driver, placement, ranges, pid, addr):
+        self.path, self.driver, self.placement, self.ranges = path, driver, placement, ranges
+        self.pid, self.addr = pid, addr
+        self.fd = os.open(path, os.O_RDONLY)
+        self.pages = sum((hi - lo) // PAGE for lo, hi in ranges)
+        self.counts = {}
+
+    def clean(self):
+        for lo, hi in self.ranges:
+            libc.sync_file_range(self.fd, lo, hi - lo, SYNC)
+
+    def sample(self, pagemap, kflags):
+        for lo, hi in self.ranges:
+            n = (hi - lo) // PAGE
+            pagemap.seek((self.addr + lo) // PAGE * 8)
+            raw = pagemap.read(n * 8)
+            if len(raw) != n * 8:
+                raise OSError("QEMU's mapping is gone")
+            entries = struct.unpack("<%dQ" % n, raw)
+            for i, e in enumerate(entries):
+                if not e >> 63 & 1:
+                    continue
+                pfn = e & ((1 << 55) - 1)
+                kflags.seek(pfn * 8)
+                if u("<Q", kflags.read(8), 0) >> 4 & 1:  # KPF_DIRTY
+                    p = lo // PAGE + i
+                    self.counts[p] = self.counts.get(p, 0) + 1
+        self.clean()
+
+
+def main():
+    console, interval, files = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
+    # Wait for the rows to begin (the guest formats and mounts first).
+    while True:
+        text = open(console, errors="replace").read() if os.path.exists(console) else ""
+        if "HEAT-BEGIN" in text:
+            break
+        if "BENCHDONE" in text or re.search(r"guest-run: |Kernel panic", text):
+            sys.exit("bench-heat: the guest ended before HEAT-BEGIN")
+        time.sleep(0.2)
+    areas = []
+    for path in files:
+        ident, m = identify(path), qemu_mapping(path)
+        if ident and m:
+            areas.append(Area(path, ident[0], ident[1], ident[2], *m))
+    if not areas:
+        sys.exit("bench-heat: no nvdimm with a known info block mapped by QEMU")
+    pid = areas[0].pid
+    pagemap = open("/proc/%d/pagemap" % pid, "rb")
+    kflags = open("/proc/kpageflags", "rb")
+    for a in areas:
+        a.clean()
+    t0, samples = time.monotonic(), 0
+    while True:
+        time.sleep(interval)
+        text = open(console, errors="replace").read()
+        done = "HEAT-END" in text or "BENCHDONE" in text
+        try:
+            for a in areas:
+                a.sample(pagemap, kflags)
+        except OSError:
+            break  # QEMU exited
+        samples += 1
+        if done:
+            break
+    secs = time.monotonic() - t0
+    for a in areas:
+        c = sorted(a.counts.values())
+        print(json.dumps({
+            "driver": a.driver, "placement": a.placement, "area_pages": a.pages,
+            "written_pages": len(c), "page_intervals": sum(c), "max": c[-1] if c else 0,
+            "median_written": c[len(c) // 2] if c else 0, "intervals": samples,
+            "interval_s": interval, "seconds": round(secs, 1)}))
+
+
+main()
