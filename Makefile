@@ -24,7 +24,7 @@ kbuild = kdir='$(KDIR)'; \
 	fi; \
 	$(MAKE) -C "$$kdir" M=$(MODDIR) LLVM=1 $(if $(CLIPPY),CLIPPY=1) $(1)
 
-.PHONY: all module modules kernel setup check check-debug bench bench-bind profile demo clippy host-test fuzz clean help
+.PHONY: all module modules kernel setup check check-debug bench bench-bind bench-heat profile demo clippy host-test fuzz clean help
 
 all: module
 
@@ -41,6 +41,8 @@ help:
 	@echo "                 write-128k-pvsync2; ICOUNT=1 samples by guest instructions)"
 	@echo "make bench-bind  bind, first fault, unbind and RAM vs namespace size up to 1 TiB: dpmem head/"
 	@echo "                 sectioned/grouped vs nd_pmem (ROUNDS=5, SIZES=1,16,256,1024 GiB, MODES=all)"
+	@echo "make bench-heat  how often DAX rows write each page of the on-media descriptors: dpmem"
+	@echo "                 head/sectioned/ram vs nd_pmem (PLACEMENTS=, ROUNDS=1, INTERVAL=1 s)"
 	@echo "make             build dpmem.ko (KDIR=... for a real host's build tree)"
 	@echo "make CLIPPY=1    build with clippy"
 	@echo "make setup       install the toolchain (Debian 12)"
@@ -81,8 +83,15 @@ bench:
 profile:
 	bash scripts/profile $(if $(ICOUNT),--icount) '$(or $(ROWS),write-128k-pvsync2)' $(or $(ROUNDS),2) $(or $(RUNTIME),3)
 
+# Defaults with commas: a literal comma inside $(or ...) would split it.
+BENCH_BIND_SIZES := 1,16,256,1024
+BENCH_HEAT_PLACEMENTS := head,sectioned,ram
+
 bench-bind:
-	bash scripts/bench-bind $(or $(ROUNDS),5) $(or $(SIZES),1,16,256,1024) $(MODES)
+	bash scripts/bench-bind $(or $(ROUNDS),5) $(or $(SIZES),$(BENCH_BIND_SIZES)) $(MODES)
+
+bench-heat:
+	bash scripts/bench-heat $(or $(ROUNDS),1) $(or $(RUNTIME),3) $(or $(INTERVAL),1) $(or $(PLACEMENTS),$(BENCH_HEAT_PLACEMENTS))
 
 demo:
 	bash scripts/demo

@@ -269,7 +269,10 @@ for r in $(seq "$rounds"); do
 		# fio lays the file out once (not measured) before the rows.
 		fio --name=layout --filename=/mnt/$d/fio.dat --size=512m --rw=write --bs=2m >/dev/null 2>&1
 	done
+	# scripts/bench-heat counts descriptor writes between these lines.
+	echo "HEAT-BEGIN $r"
 	dax_rows $r
+	echo "HEAT-END $r"
 	for d in $order; do umount /mnt/$d; done
 done
 echo "BENCHDONE"
