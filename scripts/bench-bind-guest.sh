@@ -8,10 +8,12 @@
 #   steps spread over the file at once; unbind after one fault and right
 #   after bind (head: while its background work runs);
 # and once per size: the time until every struct page exists (head: the
-# background work; sectioned, grouped: a fault every 128 MiB; nd_pmem: the
+# background work; sectioned, grouped: a fault every 128 MiB; ram: a fault
+# every 2 MiB, up to 16 GiB, as its struct pages are in RAM; nd_pmem: the
 # bind),
 # guest RAM (MemFree, Slab, PageTables) unbound, bound and with every
 # struct page built, and the unbind after that.
+# Mode none (no struct pages, no DAX) has only binds, unbinds and RAM.
 # Prints "BENCH KIND GIB MODE ..." lines (see scripts/bench-bind).
 #
 # "modprobe8" instead: every namespace (8 of 128 GiB) formatted with the
@@ -94,12 +96,16 @@ ready() { # ready: wait until head's background work is done
 setup() {
 	mode=$1
 	case $mode in
-	head | sectioned | grouped)
+	head | sectioned | grouped | ram | none)
 		[ "$(ns_driver "$ns")" = dpmem ] && echo $ns >/sys/bus/nd/drivers/dpmem/unbind
 		[ -n "$(ns_driver "$ns")" ] && ndctl create-namespace -f -e $ns -m raw >/dev/null 2>&1
 		[ -n "$(ns_driver "$ns")" ] && echo $ns >/sys/bus/nd/drivers/nd_pmem/unbind
 		dpmem_format "$ns $mode force" >/dev/null || die "format $ns $mode"
 		drv=dpmem dev=$ns
+		if [ $mode = none ]; then
+			unbind >/dev/null
+			return
+		fi
 		;;
 	nd_pmem)
 		echo $ns >/sys/bus/nd/drivers/dpmem/unbind
@@ -120,7 +126,10 @@ setup() {
 	avail=$(df -k /mnt | awk 'NR == 2 {print $4}')
 	steps=$(((avail * 1024 - 64 * 1048576) / STEP))
 	fallocate -l $((steps * STEP)) /mnt/big || die "fallocate $mode $gib"
-	./daxtool stride-write /mnt/big $STEP || die "stride-write $mode $gib"
+	# ram's units are 2 MiB: data in each, so a fault per 2 MiB builds all.
+	wstep=$STEP
+	[ $mode = ram ] && wstep=2097152
+	./daxtool stride-write /mnt/big $wstep || die "stride-write $mode $gib"
 	umount /mnt
 	unbind >/dev/null
 }
@@ -141,7 +150,20 @@ for gib in $sizes; do
 	ns=$(namespace_of_size $((gib * GIB))) || die "no ${gib}G namespace"
 	for m in $modes; do
 		[ "$m" = modprobe8 ] && continue
+		# All of ram's struct pages would not fit the guest's RAM.
+		[ "$m" = ram ] && [ "$gib" -gt 16 ] && continue
 		setup $m
+		if [ $m = none ]; then
+			for r in $(seq "$rounds"); do
+				echo "BENCH bind $gib $mode $(bind)"
+				echo "BENCH unbind $gib $mode none $(unbind)"
+			done
+			ram unbound
+			bind >/dev/null
+			ram bound
+			unbind >/dev/null
+			continue
+		fi
 		for r in $(seq "$rounds"); do
 			first random $((($(./daxtool now) / 7) % steps))
 			first last $((steps - 1))
@@ -165,9 +187,9 @@ for gib in $sizes; do
 		bind >/dev/null
 		case $mode in
 		head) ready ;;
-		sectioned | grouped)
+		sectioned | grouped | ram)
 			mnt
-			./daxtool stride-read /mnt/big $STEP >/dev/null || die "stride-read $gib"
+			./daxtool stride-read /mnt/big $wstep >/dev/null || die "stride-read $gib"
 			umount /mnt
 			;;
 		esac
