@@ -28,7 +28,8 @@ for n in /sys/bus/nd/devices/namespace*; do
 done
 check "two legacy namespaces" test -n "$a" -a -n "${b:-}"
 check "modprobe dpmem" modprobe dpmem
-check "format one for dpmem" dpmem_format "$a" head
+pl=$(placement_or head)
+check "format one for dpmem ($pl)" dpmem_format "$a" $pl
 check "modprobe nd_pmem" modprobe nd_pmem
 check "nd_pmem fsdax on the other" ndctl create-namespace -f -e "$b" -m fsdax -M dev
 

@@ -122,6 +122,14 @@ check_no_kernel_warnings() {
 	fi
 }
 
+# placement_or DEFAULT: the placement this run asks for
+# (tests/run-guest-tests --placement P boots with dpmem.default_placement=P),
+# else DEFAULT; for suites that name a placement but work on several.
+placement_or() {
+	_p=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^dpmem\.default_placement=//p')
+	echo "${_p:-$1}"
+}
+
 # dpmem_format ARGS...: write ARGS to dpmem's format attribute; prints the
 # write error (e.g. "File exists") and fails if the kernel refused it.
 dpmem_format() {

@@ -23,7 +23,8 @@ b=$(namespace_of_size $((384 * MIB)))
 check "two NFIT namespaces" test -n "$a" -a -n "$b"
 check "the MCE injector is there" mce_injector
 check "modprobe dpmem" modprobe dpmem
-check "format for dpmem (head placement: linear data)" dpmem_format "$a" head
+pl=$(placement_or head)
+check "format for dpmem ($pl placement; head and ram: linear data)" dpmem_format "$a" $pl
 check "modprobe nd_pmem" modprobe nd_pmem
 check "nd_pmem fsdax on the other" ndctl create-namespace -f -e "$b" -m fsdax -M dev
 ad=$(blockdev_of "$a")
