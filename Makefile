@@ -42,7 +42,7 @@ help:
 	@echo "make bench-bind  bind, first fault, unbind and RAM vs namespace size up to 1 TiB: dpmem head/"
 	@echo "                 sectioned/grouped vs nd_pmem (ROUNDS=5, SIZES=1,16,256,1024 GiB, MODES=all)"
 	@echo "make bench-heat  how often DAX rows write each page of the on-media descriptors: dpmem"
-	@echo "                 head/sectioned/ram vs nd_pmem (PLACEMENTS=, ROUNDS=1, INTERVAL=1 s)"
+	@echo "                 head/sectioned/ram vs nd_pmem (PLACEMENTS=, INTERVAL=1 s, one round)"
 	@echo "make             build dpmem.ko (KDIR=... for a real host's build tree)"
 	@echo "make CLIPPY=1    build with clippy"
 	@echo "make setup       install the toolchain (Debian 12)"
@@ -91,7 +91,7 @@ bench-bind:
 	bash scripts/bench-bind $(or $(ROUNDS),5) $(or $(SIZES),$(BENCH_BIND_SIZES)) $(MODES)
 
 bench-heat:
-	bash scripts/bench-heat $(or $(ROUNDS),1) $(or $(RUNTIME),3) $(or $(INTERVAL),1) $(or $(PLACEMENTS),$(BENCH_HEAT_PLACEMENTS))
+	bash scripts/bench-heat $(or $(RUNTIME),3) $(or $(INTERVAL),1) $(or $(PLACEMENTS),$(BENCH_HEAT_PLACEMENTS))
 
 demo:
 	bash scripts/demo

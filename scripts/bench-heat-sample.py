@@ -13,9 +13,15 @@
 # sampler counts the dirty pages of the descriptor area, then writes them
 # back (sync_file_range), which write-protects them again: the next store
 # dirties the page anew. So a page's count is the number of intervals in
-# which it was written at least once, a lower bound of its writes (the
-# host's own writeback could clean a page between two samples), counted
-# by stores, not by changed bytes.
+# which it was stored to, counted by stores, not by changed bytes.
+# Resolution: the host's page cache folio. Where the host caches the
+# backing file in large folios (ext4 on 6.16+, with QEMU's MADV_HUGEPAGE:
+# 2 MiB), the dirty flag is the folio's, and a page counts whenever any
+# page of its folio was stored to; the output says so ("large_folios")
+# and counts 2 MiB blocks too. A count is a lower bound of the intervals
+# with stores to its folio (the host's own writeback could clean one
+# between two samples). The images must be on a disk filesystem (not
+# tmpfs, whose pages are never cleaned): checked.
 #
 # The descriptor area comes from each namespace's info block (the whole
 # nvdimm is one label-less namespace, file offset 0 = namespace start):
@@ -70,6 +76,20 @@ def pfn_ranges(b):
     return "nd_pmem", [(start_pad + 8192, data_off)]
 
 
+KPF_COMPOUND_HEAD, KPF_COMPOUND_TAIL = 15, 16
+TMPFS_MAGIC = 0x01021994
+
+
+def on_tmpfs(path):
+    class Statfs(ctypes.Structure):
+        _fields_ = [("f_type", ctypes.c_long), ("rest", ctypes.c_long * 15)]
+    st = Statfs()
+    libc.statfs.argtypes = [ctypes.c_char_p, ctypes.POINTER(Statfs)]
+    if libc.statfs(path.encode(), ctypes.byref(st)) != 0:
+        return False
+    return st.f_type & 0xffffffff == TMPFS_MAGIC
+
+
 def identify(path):
     with open(path, "rb") as f:
         f.seek(4096)
@@ -106,10 +126,12 @@ class Area:
         self.fd = os.open(path, os.O_RDONLY)
         self.pages = sum((hi - lo) // PAGE for lo, hi in ranges)
         self.counts = {}
+        self.large = False
 
     def clean(self):
         for lo, hi in self.ranges:
-            libc.sync_file_range(self.fd, lo, hi - lo, SYNC)
+            if libc.sync_file_range(self.fd, lo, hi - lo, SYNC) != 0:
+                raise OSError(ctypes.get_errno(), "sync_file_range " + self.path)
 
     def sample(self, pagemap, kflags):
         for lo, hi in self.ranges:
@@ -124,20 +146,26 @@ class Area:
                     continue
                 pfn = e & ((1 << 55) - 1)
                 kflags.seek(pfn * 8)
-                if u("<Q", kflags.read(8), 0) >> 4 & 1:  # KPF_DIRTY
+                fl = u("<Q", kflags.read(8), 0)
+                if fl >> 4 & 1:  # KPF_DIRTY
                     p = lo // PAGE + i
                     self.counts[p] = self.counts.get(p, 0) + 1
+                    if fl >> KPF_COMPOUND_HEAD & 1 or fl >> KPF_COMPOUND_TAIL & 1:
+                        self.large = True
         self.clean()
 
 
 def main():
     console, interval, files = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
     # Wait for the rows to begin (the guest formats and mounts first).
+    for path in files:
+        if on_tmpfs(os.path.dirname(os.path.realpath(path))):
+            sys.exit("bench-heat: %s is on tmpfs, whose pages never come clean" % path)
     while True:
         text = open(console, errors="replace").read() if os.path.exists(console) else ""
         if "HEAT-BEGIN" in text:
             break
-        if "BENCHDONE" in text or re.search(r"guest-run: |Kernel panic", text):
+        if re.search(r"BENCHDONE|DPMEM-GUEST-EXIT|guest-run: |Kernel panic", text):
             sys.exit("bench-heat: the guest ended before HEAT-BEGIN")
         time.sleep(0.2)
     areas = []
@@ -156,7 +184,7 @@ def main():
     while True:
         time.sleep(interval)
         text = open(console, errors="replace").read()
-        done = "HEAT-END" in text or "BENCHDONE" in text
+        done = re.search(r"HEAT-END|BENCHDONE|DPMEM-GUEST-EXIT", text) is not None
         try:
             for a in areas:
                 a.sample(pagemap, kflags)
@@ -168,7 +196,14 @@ def main():
     secs = time.monotonic() - t0
     for a in areas:
         c = sorted(a.counts.values())
+        blocks = {}
+        for p, n in a.counts.items():
+            blocks[p // 512] = max(blocks.get(p // 512, 0), n)
+        b = sorted(blocks.values())
         print(json.dumps({
+            "large_folios": a.large, "area_2m_blocks": -(-a.pages // 512),
+            "written_2m_blocks": len(b), "max_2m": b[-1] if b else 0,
+            "block_intervals": sum(b),
             "driver": a.driver, "placement": a.placement, "area_pages": a.pages,
             "written_pages": len(c), "page_intervals": sum(c), "max": c[-1] if c else 0,
             "median_written": c[len(c) // 2] if c else 0, "intervals": samples,

@@ -132,10 +132,21 @@ placement_or() {
 
 # dpmem_format ARGS...: write ARGS to dpmem's format attribute; prints the
 # write error (e.g. "File exists") and fails if the kernel refused it.
+# A request without a placement in a run that names one
+# (tests/run-guest-tests --placement) must get that placement.
 dpmem_format() {
-	_err=$( (echo "$*" >/sys/bus/nd/drivers/dpmem/format) 2>&1) && return 0
-	echo "${_err##*: }"
-	return 1
+	_err=$( (echo "$*" >/sys/bus/nd/drivers/dpmem/format) 2>&1) || {
+		echo "${_err##*: }"
+		return 1
+	}
+	_want=$(placement_or "")
+	case " $* " in *" head "* | *" sectioned "* | *" grouped "* | *" ram "* | *" none "*) _want= ;; esac
+	_ns=${1%% *}
+	if [ -n "$_want" ] && [ "$(cat /sys/bus/nd/devices/$_ns/dpmem/placement)" != "$_want" ]; then
+		echo "formatted $_ns $(cat /sys/bus/nd/devices/$_ns/dpmem/placement), not $_want as the run asks"
+		return 1
+	fi
+	return 0
 }
 
 # check_refused NAME ERRTEXT ARGS...: formatting with ARGS fails with ERRTEXT.

@@ -73,6 +73,11 @@ impl Binding {
     /// Descriptor chunks whose struct pages are live: each 2 MiB chunk the
     /// kernel has filled with struct pages, over every page map created.
     pub fn chunks_initialised(&self) -> u64 {
+        // Ram placement has no chunks: no walk over its many units under
+        // the lock DAX faults wait on.
+        if !self.info.layout.placement.on_device() {
+            return 0;
+        }
         let pages = self
             .pages()
             .fold(0u64, |n, _, pm| n + pm.altmap_used_pages());
