@@ -72,9 +72,13 @@ check "ram: the faulted 512 MiB built 8 MiB of struct pages, a unit or two more 
 	test "$built" -ge $((8 * MIB)) -a "$built" -le $((8 * MIB + 65536))
 free_after=$(mem_free)
 drop=$(((free_before - free_after) * 1024))
-# The struct pages, plus per unit a page map and vmemmap page tables.
+# The struct pages, plus per unit about 4 KiB of page map bookkeeping (1
+# MiB here); MemFree also moves by a few MiB with the per-CPU free lists
+# and the filesystem's metadata (16 MiB once for these 8 in a clean
+# check), so the bound above is loose: the point is that the RAM is
+# really taken, at least the struct pages' worth.
 check "ram: MemFree dropped by the struct pages, about 64 bytes per 4 KiB ($drop bytes for $built)" \
-	test "$drop" -ge $((built * 3 / 4)) -a "$drop" -le $((built * 3 / 2))
+	test "$drop" -ge $((built * 3 / 4)) -a "$drop" -le $((built + 12 * MIB))
 check "ram: read faults on b" ./daxtool stride-read /mnt/b $((2 * MIB))
 check "ram: MAP_SYNC mapping" ./daxtool mapsync /mnt/sync
 head -c $((4 * MIB)) /dev/urandom >/mnt/src
