@@ -14,11 +14,6 @@
 
 ns=namespace0.0
 a=/sys/bus/nd/devices/$ns/dpmem
-mem_free() {
-	sync
-	echo 3 >/proc/sys/vm/drop_caches
-	awk '/^MemFree:/ { print $2 }' /proc/meminfo
-}
 # mem_back NAME START: free memory is back to START (within 4 MiB). Not
 # on a KASAN kernel, whose quarantine holds freed memory for a while;
 # kmemleak checks it instead.
@@ -73,46 +68,37 @@ check_eq "fio write+verify in every cycle" "$fio_bad" 0
 wait_head
 mem_back "free memory back after 100 cycles" $start
 
-# Sectioned: the per-section page maps come and go with DAX faults.
-echo $ns >/sys/bus/nd/drivers/dpmem/unbind
-check "format (sectioned)" dpmem_format "$ns sectioned force"
-check "mkfs.ext4" mkfs.ext4 -q -F -b 4096 /dev/dpmem0
-mount -o dax /dev/dpmem0 /mnt && dd if=/dev/urandom of=/mnt/f bs=1M count=400 2>/dev/null && umount /mnt
-start=$(mem_free)
-bad=0
-for i in $(seq 20); do
-	mount -o dax /dev/dpmem0 /mnt || bad=$((bad + 1))
-	for off in 0 $((130 << 20)) $((260 << 20)); do
-		./daxtool touch /mnt/f 1 $off >/dev/null || bad=$((bad + 1))
+# dax_cycles PLACEMENT FAULTS ATTR MIN: format PLACEMENT, put a 400 MiB file
+# on ext4, then 20 cycles of mount / FAULTS (a command line) / at least MIN
+# in dpmem/ATTR / umount / unbind / bind / ATTR back to 0, and free memory
+# back where it was.
+dax_cycles() {
+	echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+	check "format ($1)" dpmem_format "$ns $1 force"
+	check "mkfs.ext4 ($1)" mkfs.ext4 -q -F -b 4096 /dev/dpmem0
+	mount -o dax /dev/dpmem0 /mnt && dd if=/dev/urandom of=/mnt/f bs=1M count=400 2>/dev/null && umount /mnt
+	start=$(mem_free)
+	bad=0
+	for i in $(seq 20); do
+		mount -o dax /dev/dpmem0 /mnt || bad=$((bad + 1))
+		eval "$2" || bad=$((bad + 1))
+		[ "$(cat $a/$3)" -ge "$4" ] || bad=$((bad + 1))
+		umount /mnt || bad=$((bad + 1))
+		echo $ns >/sys/bus/nd/drivers/dpmem/unbind || bad=$((bad + 1))
+		echo $ns >/sys/bus/nd/drivers/dpmem/bind || bad=$((bad + 1))
+		[ "$(cat $a/$3)" = 0 ] || bad=$((bad + 1))
 	done
-	[ "$(cat $a/chunks_initialised)" -ge 2 ] || bad=$((bad + 1))
-	umount /mnt || bad=$((bad + 1))
-	echo $ns >/sys/bus/nd/drivers/dpmem/unbind || bad=$((bad + 1))
-	echo $ns >/sys/bus/nd/drivers/dpmem/bind || bad=$((bad + 1))
-	[ "$(cat $a/chunks_initialised)" = 0 ] || bad=$((bad + 1))
-done
-check_eq "20 mount/fault/umount/unbind/bind cycles (sectioned)" "$bad" 0
-mem_back "free memory back after them" $start
+	check_eq "20 mount/fault/umount/unbind/bind cycles ($1)" "$bad" 0
+	mem_back "free memory back after them" $start
+}
 
-# Ram: the struct pages in RAM come and go per 2 MiB with DAX faults.
-echo $ns >/sys/bus/nd/drivers/dpmem/unbind
-check "format (ram)" dpmem_format "$ns ram force"
-check "mkfs.ext4 (ram)" mkfs.ext4 -q -F -b 4096 /dev/dpmem0
-mount -o dax /dev/dpmem0 /mnt && dd if=/dev/urandom of=/mnt/f bs=1M count=400 2>/dev/null && umount /mnt
-start=$(mem_free)
-bad=0
-for i in $(seq 20); do
-	mount -o dax /dev/dpmem0 /mnt || bad=$((bad + 1))
-	# A read fault every 8 MiB: about 50 units of 2 MiB, 1.6 MiB of RAM.
-	./daxtool stride-read /mnt/f $((8 << 20)) >/dev/null || bad=$((bad + 1))
-	[ "$(cat $a/struct_pages_ram)" -ge $((40 * 32768)) ] || bad=$((bad + 1))
-	umount /mnt || bad=$((bad + 1))
-	echo $ns >/sys/bus/nd/drivers/dpmem/unbind || bad=$((bad + 1))
-	echo $ns >/sys/bus/nd/drivers/dpmem/bind || bad=$((bad + 1))
-	[ "$(cat $a/struct_pages_ram)" = 0 ] || bad=$((bad + 1))
-done
-check_eq "20 mount/fault/umount/unbind/bind cycles (ram)" "$bad" 0
-mem_back "free memory back after them" $start
+# Sectioned: the per-section page maps come and go with DAX faults (three
+# sections, at least two chunks).
+dax_cycles sectioned '(for off in 0 $((130 << 20)) $((260 << 20)); do ./daxtool touch /mnt/f 1 $off >/dev/null || exit 1; done)' \
+	chunks_initialised 2
+# Ram: the struct pages in RAM come and go per 2 MiB: a read fault every
+# 8 MiB, about 50 units, 1.6 MiB of RAM (at least 40 units).
+dax_cycles ram './daxtool stride-read /mnt/f $((8 << 20)) >/dev/null' struct_pages_ram $((40 * 32768))
 
 # modprobe/rmmod with a formatted namespace (ram, with struct pages built
 # before each rmmod): load binds, unload unbinds and gives them back.

@@ -13,6 +13,7 @@
 
 MIB=1048576
 ns=namespace0.0
+# MemFree as is (not lib.sh's mem_free, which drops caches).
 mem_free() { awk '/^MemFree:/ { print $2 }' /proc/meminfo; }
 mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
 

@@ -105,6 +105,14 @@ pins_acquired() {
 	awk '/^nr_foll_pin_acquired /{print $2}' /proc/vmstat
 }
 
+# mem_free: MemFree in KiB once dirty data is written and clean caches are
+# dropped (what tests that watch for leaked or held memory compare).
+mem_free() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	awk '/^MemFree:/ { print $2 }' /proc/meminfo
+}
+
 # klog_has PATTERN: the kernel log contains PATTERN (grep -E).
 klog_has() {
 	dmesg | grep -qE "$1"

@@ -13,12 +13,6 @@
 MIB=1048576
 ns=namespace0.0
 a=/sys/bus/nd/devices/$ns/dpmem
-# mem_free: MemFree in KiB once clean caches are dropped.
-mem_free() {
-	sync
-	echo 3 >/proc/sys/vm/drop_caches
-	awk '/^MemFree:/ { print $2 }' /proc/meminfo
-}
 ram() { cat $a/struct_pages_ram; }
 # nunits LIST: how many units a range list ("0,3-5") names.
 nunits() {
