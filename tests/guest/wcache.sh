@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# guest-args: --nvdimm 512M --nvdimm 768M --nvdimm 384M --nvme 256M --disk-iops 2000
+# guest-args: --nvdimm 512M --nvdimm 768M --nvdimm 384M --nvdimm 256M --nvme 256M --disk-iops 2000
 #
 # pmem as a cache in front of slow storage (#19 item 4): dm-writecache in
 # pmem mode ("writecache p"), which maps the whole cache device through
@@ -11,17 +11,21 @@
 # together (reassembled from its metadata on the pmem) with the data, which
 # the NVMe disk alone does not hold. dm-writecache maps one contiguous run
 # directly and vmaps the pages otherwise: /proc/vmallocinfo shows which.
-# On dpmem head and sectioned and on nd_pmem fsdax, in the same guest.
+# On dpmem head, sectioned and ram and on nd_pmem fsdax, in the same
+# guest. ram hands out one 2 MiB unit per direct_access call, so its cache
+# is vmapped too (and every struct page of the cache is built at load).
 . ./lib.sh
 
 MIB=1048576
 a=$(namespace_of_size $((512 * MIB)))
 c=$(namespace_of_size $((768 * MIB)))
 b=$(namespace_of_size $((384 * MIB)))
-check "three namespaces and an NVMe disk" test -n "$a" -a -n "$b" -a -n "$c" -a -b /dev/nvme0n1
+r=$(namespace_of_size $((256 * MIB)))
+check "four namespaces and an NVMe disk" test -n "$a" -a -n "$b" -a -n "$c" -a -n "$r" -a -b /dev/nvme0n1
 check "modprobe dpmem" modprobe dpmem
 check "dpmem head on $a" dpmem_format "$a" head
 check "dpmem sectioned on $c" dpmem_format "$c" sectioned
+check "dpmem ram on $r" dpmem_format "$r" ram
 check "modprobe nd_pmem" modprobe nd_pmem
 check "nd_pmem fsdax on $b" ndctl create-namespace -f -e "$b" -m fsdax -M dev
 export DM_DISABLE_UDEV=1
@@ -29,7 +33,7 @@ origin=/dev/nvme0n1
 sectors=$(blockdev --getsz $origin)
 sum() { dd if="$1" bs=1M count=64 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1; }
 
-for ns in "$a" "$c" "$b"; do
+for ns in "$a" "$c" "$r" "$b"; do
 	d=$(blockdev_of "$ns")
 	dd if=/dev/zero of=/dev/$d bs=1M count=4 oflag=direct 2>/dev/null # no old cache metadata
 	dd if=/dev/zero of=$origin bs=1M count=64 oflag=direct 2>/dev/null
@@ -39,6 +43,10 @@ for ns in "$a" "$c" "$b"; do
 	vmapped=$(grep -c 'persistent_memory_claim.* vmap' /proc/vmallocinfo)
 	if [ "$ns" = "$c" ]; then
 		check "$d: sections are not one run: the cache is vmapped" test "$vmapped" = 1
+	elif [ "$ns" = "$r" ]; then
+		check "$d: ram units are mapped one by one: the cache is vmapped" test "$vmapped" = 1
+		check_eq "$d: every struct page of the cache built" \
+			"$(cat /sys/bus/nd/devices/$r/dpmem/struct_pages_ram)" $(((256 - 2) * MIB / 64))
 	else
 		check "$d: one contiguous run, mapped directly (no vmap)" test "$vmapped" = 0
 	fi

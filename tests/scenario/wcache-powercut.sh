@@ -13,7 +13,7 @@
 # the host's page cache, so this checks dm-writecache's and dpmem's
 # on-media state across reboots, not cache flushing.)
 # Then a flush and a clean teardown, after which the NVMe disk alone holds
-# the records. Head, sectioned and grouped placement.
+# the records. Head, sectioned, grouped and ram placement.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/scenario/lib.bash"
@@ -38,7 +38,7 @@ cut() {
 }
 
 rounds=0
-for placement in head sectioned grouped; do
+for placement in head sectioned grouped ram; do
 	rounds=$((rounds + 1))
 	seed=$((2000 + rounds))
 	delay=$((1 + RANDOM % 4))
