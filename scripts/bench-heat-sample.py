@@ -18,10 +18,12 @@
 # backing file in large folios (ext4 on 6.16+, with QEMU's MADV_HUGEPAGE:
 # 2 MiB), the dirty flag is the folio's, and a page counts whenever any
 # page of its folio was stored to; the output says so ("large_folios")
-# and counts 2 MiB blocks too. A count is a lower bound of the intervals
-# with stores to its folio (the host's own writeback could clean one
-# between two samples). The images must be on a disk filesystem (not
-# tmpfs, whose pages are never cleaned): checked.
+# and counts 2 MiB blocks too; scripts/bench-heat avoids that where it
+# can by putting the images on a filesystem cached in 4 KiB folios
+# (--probe tells). A count is a lower bound of the intervals with stores
+# to its folio (the host's own writeback could clean one between two
+# samples). The images must be on a disk filesystem (not tmpfs, whose
+# pages are never cleaned): checked.
 #
 # The descriptor area comes from each namespace's info block (the whole
 # nvdimm is one label-less namespace, file offset 0 = namespace start):
@@ -31,7 +33,9 @@
 #
 # usage: bench-heat-sample.py CONSOLE INTERVAL FILE...
 # Prints one JSON object per nvdimm file with a known info block.
-import ctypes, json, os, re, struct, sys, time
+# usage: bench-heat-sample.py --probe DIR
+# Exits 0 if files in DIR are cached in 4 KiB folios, 1 if not.
+import ctypes, json, mmap, os, re, struct, sys, time
 
 MIB = 1 << 20
 SECTION = 128 * MIB
@@ -155,7 +159,39 @@ class Area:
         self.clean()
 
 
+def probe(directory):
+    """Exit 0 if a shared mapping of a file in DIRECTORY is cached in 4 KiB
+    folios (per-page resolution), 1 if in large folios."""
+    path = os.path.join(directory, ".heat-probe")
+    size = 8 << 20
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.ftruncate(fd, size)
+        m = mmap.mmap(fd, size, mmap.MAP_SHARED)
+        m.madvise(mmap.MADV_HUGEPAGE)  # as QEMU does for its RAM blocks
+        for off in range(0, size, PAGE):
+            m[off] = 1
+        addr = ctypes.addressof(ctypes.c_char.from_buffer(m))
+        large = 0
+        with open("/proc/self/pagemap", "rb") as pm, open("/proc/kpageflags", "rb") as kf:
+            for off in range(0, size, PAGE):
+                pm.seek((addr + off) // PAGE * 8)
+                e = u("<Q", pm.read(8), 0)
+                if e >> 63 & 1:
+                    kf.seek((e & ((1 << 55) - 1)) * 8)
+                    fl = u("<Q", kf.read(8), 0)
+                    large += fl >> KPF_COMPOUND_HEAD & 1 | fl >> KPF_COMPOUND_TAIL & 1
+        del addr
+        m.close()
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    sys.exit(1 if large else 0)
+
+
 def main():
+    if sys.argv[1] == "--probe":
+        probe(sys.argv[2])
     console, interval, files = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
     # Wait for the rows to begin (the guest formats and mounts first).
     for path in files:
