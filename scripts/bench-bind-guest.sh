@@ -9,11 +9,12 @@
 #   after bind (head: while its background work runs);
 # and once per size: the time until every struct page exists (head: the
 # background work; sectioned, grouped: a fault every 128 MiB; ram: a fault
-# every 2 MiB, up to 16 GiB, as its struct pages are in RAM; nd_pmem: the
+# per unit, up to 16 GiB, as its struct pages are in RAM; nd_pmem: the
 # bind),
 # guest RAM (MemFree, Slab, PageTables) unbound, bound and with every
 # struct page built, and the unbind after that.
 # Mode none (no struct pages, no DAX) has only binds, unbinds and RAM.
+# Mode ramN is ram placement formatted with ram_unit_mib=N (ram: 2 MiB).
 # Prints "BENCH KIND GIB MODE ..." lines (see scripts/bench-bind).
 #
 # "modprobe8" instead: every namespace (8 of 128 GiB) formatted with the
@@ -96,11 +97,15 @@ ready() { # ready: wait until head's background work is done
 setup() {
 	mode=$1
 	case $mode in
-	head | sectioned | grouped | ram | none)
+	head | sectioned | grouped | ram | ram[0-9]* | none)
+		_unit=${mode#ram}
+		case $mode in ram*) echo "${_unit:-2}" >/sys/module/dpmem/parameters/ram_unit_mib ||
+			die "ram_unit_mib ${_unit:-2}" ;;
+		esac
 		[ "$(ns_driver "$ns")" = dpmem ] && echo $ns >/sys/bus/nd/drivers/dpmem/unbind
 		[ -n "$(ns_driver "$ns")" ] && ndctl create-namespace -f -e $ns -m raw >/dev/null 2>&1
 		[ -n "$(ns_driver "$ns")" ] && echo $ns >/sys/bus/nd/drivers/nd_pmem/unbind
-		dpmem_format "$ns $mode force" >/dev/null || die "format $ns $mode"
+		dpmem_format "$ns ${mode%%[0-9]*} force" >/dev/null || die "format $ns $mode"
 		drv=dpmem dev=$ns
 		if [ $mode = none ]; then
 			unbind >/dev/null
@@ -126,9 +131,10 @@ setup() {
 	avail=$(df -k /mnt | awk 'NR == 2 {print $4}')
 	steps=$(((avail * 1024 - 64 * 1048576) / STEP))
 	fallocate -l $((steps * STEP)) /mnt/big || die "fallocate $mode $gib"
-	# ram's units are 2 MiB: data in each, so a fault per 2 MiB builds all.
+	# ram's units are 2 MiB or ram_unit_mib: data in each, so a fault per
+	# unit builds all.
 	wstep=$STEP
-	[ $mode = ram ] && wstep=2097152
+	case $mode in ram*) wstep=$(($(cat /sys/module/dpmem/parameters/ram_unit_mib) << 20)) ;; esac
 	./daxtool stride-write /mnt/big $wstep || die "stride-write $mode $gib"
 	umount /mnt
 	unbind >/dev/null
@@ -151,7 +157,7 @@ for gib in $sizes; do
 	for m in $modes; do
 		[ "$m" = modprobe8 ] && continue
 		# All of ram's struct pages would not fit the guest's RAM.
-		[ "$m" = ram ] && [ "$gib" -gt 16 ] && continue
+		case $m in ram*) [ "$gib" -gt 16 ] && continue ;; esac
 		setup $m
 		if [ $m = none ]; then
 			for r in $(seq "$rounds"); do
@@ -187,7 +193,7 @@ for gib in $sizes; do
 		bind >/dev/null
 		case $mode in
 		head) ready ;;
-		sectioned | grouped | ram)
+		sectioned | grouped | ram*)
 			mnt
 			./daxtool stride-read /mnt/big $wstep >/dev/null || die "stride-read $gib"
 			umount /mnt

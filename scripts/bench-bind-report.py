@@ -23,8 +23,7 @@
 import statistics
 import sys
 
-MODES = ("head", "sectioned", "grouped", "ram", "none", "nd_pmem")
-DPMEM = MODES[:-1]
+ORDER = ("head", "sectioned", "grouped", "ram", "none", "nd_pmem")
 # The #21 targets are for placements with struct pages on the media; ram
 # spends RAM by design and none has no DAX: shown, not judged.
 TARGETED = ("head", "sectioned", "grouped")
@@ -55,6 +54,17 @@ for line in open(sys.argv[1]):
         data[("ram", gib, mode, f[3])] = [int(x) for x in f[4:7]]
 
 sizes = sorted({k[1] for k in data})
+# The modes measured, in ORDER; ramN (ram_unit_mib=N) after ram.
+def order(m):
+    if m in ORDER:
+        return (ORDER.index(m), 0)
+    if m.startswith("ram") and m[3:].isdigit():
+        return (ORDER.index("ram"), int(m[3:]))
+    return (len(ORDER), 0)
+
+
+MODES = tuple(sorted({k[2] for k in data} | {"nd_pmem"}, key=order))
+DPMEM = tuple(m for m in MODES if m != "nd_pmem")
 
 
 def med(kind, gib, mode, extra=""):
@@ -96,7 +106,7 @@ table("the first DAX fault itself, right after mount: at a random place / at the
       MODES, lambda g, c: "%s / %s" % (ms(med("fault", g, c, "random")), ms(med("fault", g, c, "last"))))
 table("16 first faults at once in 16 places: last served, from their start / one first fault alone",
       MODES, lambda g, c: "%s / %s" % (ms(med("touch16", g, c)), ms(med("fault", g, c, "random"))))
-table("until every struct page exists, from bind (head: background work; ram: a fault per 2 MiB; else per 128 MiB)",
+table("until every struct page exists, from bind (head: background work; ram: a fault per unit; else per 128 MiB)",
       MODES, lambda g, c: ms(med("all", g, c)))
 table("unbind: right after bind / after one fault / with every struct page",
       MODES, lambda g, c: "%s/%s/%s" % (ms(med("unbind", g, c, "none")), ms(med("unbind", g, c, "one")),
@@ -165,7 +175,7 @@ if len(sys.argv) > 2 and sizes:
         for m in MODES:
             pts = [(g, med(kind, g, m, extra)) for g in sizes if med(kind, g, m, extra)]
             if pts:
-                ax.plot([p[0] for p in pts], [p[1] for p in pts], style[m],
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], style.get(m, "v:"),
                         label="nd_pmem map=dev" if m == "nd_pmem" else "dpmem " + m)
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")

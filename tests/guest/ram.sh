@@ -3,7 +3,8 @@
 #
 # Ram and none placement on a 1 GiB namespace. ram: the namespace gives
 # 1022 MiB of data (head 1006 MiB), nothing is built at bind, DAX faults
-# build struct pages in RAM per 2 MiB (64 bytes per 4 KiB page, shown in
+# build struct pages in RAM per 2 MiB, or per ram_unit_mib as formatted
+# (64 bytes per 4 KiB page, shown in
 # struct_pages_ram and seen in MemFree), unbind and rmmod give it all
 # back. none: the same data area as a plain block device (no DAX: ext4
 # refuses -o dax, xfs turns it off), so ram and none reformat into each
@@ -78,7 +79,7 @@ check "ram: MAP_SYNC mapping" ./daxtool mapsync /mnt/sync
 head -c $((4 * MIB)) /dev/urandom >/mnt/src
 check "ram: O_DIRECT read into a DAX mapping" ./daxtool odirect /mnt/src /mnt/target $((4 * MIB))
 check_fails "ram: no struct-page creation failed" klog_has "cannot create struct pages|out of memory for the struct pages"
-check "ram: progress logged in 2 MiB units" klog_has "dpmem0: struct pages in RAM for [0-9]+ of 511 2 MiB units so far"
+check "ram: progress logged in 2 MiB units" klog_has "dpmem0: struct pages in RAM for [0-9]+ of 511 units of 2 MiB so far"
 check "ram: umount" umount /mnt
 echo $ns >/sys/bus/nd/drivers/dpmem/unbind
 free_gone=$(mem_free)
@@ -139,6 +140,53 @@ off=$(((phys / (2 * MIB) + 1) * 2 * MIB - 4096 - phys))
 dev=$(./daxtool phys /mnt/f $off)
 check "none -> ram: a fault at file offset $off (device $dev)" ./daxtool touch /mnt/f 1 $off
 check_eq "none -> ram: ... built its unit only" "$(cat $a/units_initialised)" $((dev / (2 * MIB)))
+umount /mnt
+
+# --- ram with larger units: ram_unit_mib at format, kept in the info block ---
+p=/sys/module/dpmem/parameters/ram_unit_mib
+check_eq "unit: 2 MiB by default" "$(cat $p)" 2
+for bad in 0 1 3 130 256 x; do
+	check_fails "unit: $bad MiB refused" sh -c "echo $bad >$p"
+done
+check_eq "unit: still 2 MiB" "$(cat $p)" 2
+check "unit: 32 MiB" sh -c "echo 32 >$p"
+echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+check "unit: format ram force with 32 MiB units" dpmem_format "$ns ram force"
+check "unit: bind says so" \
+	klog_has "$ns: struct pages in RAM, made per 32 MiB as DAX maps the data: 16 MiB if all of it is mapped"
+check_eq "unit: the same 1022 MiB of data" "$(blockdev --getsize64 /dev/dpmem0)" $((1022 * MIB))
+check "unit: the xfs mounts with -o dax (data in place)" mount -o dax /dev/dpmem0 /mnt
+check "unit: file intact" cmp /mnt/f /tmp/f
+dev=$(./daxtool phys /mnt/f 0)
+check "unit: a fault at device offset $dev" ./daxtool touch /mnt/f 1 0
+check_eq "unit: ... built its 32 MiB unit" "$(cat $a/units_initialised)" $((dev / (32 * MIB)))
+check_eq "unit: 512 KiB of struct pages for it" "$(ram)" $((32 * MIB / 64))
+# The last unit holds 30 MiB (1022 = 31 * 32 + 30): find a page of a file
+# there, from the end of one that fills the free space.
+check "unit: a file over the free space" \
+	sh -c "fallocate -l \$((\$(df -k /mnt | awk 'NR == 2 {print \$4}') * 1024 - 16 * $MIB)) /mnt/fill"
+size=$(stat -c %s /mnt/fill)
+off=$(((size - 1) / (2 * MIB) * 2 * MIB))
+while [ $off -gt 0 ] && [ "$(./daxtool phys /mnt/fill $off)" -lt $((992 * MIB)) ]; do
+	off=$((off - 2 * MIB))
+done
+dev=$(./daxtool phys /mnt/fill $off)
+# Written first: a read fault on an unwritten extent maps the zero page.
+check "unit: a fault in the last unit (device offset $dev)" \
+	sh -c "[ $dev -ge $((992 * MIB)) ] &&
+		dd if=/dev/urandom of=/mnt/fill bs=4096 count=1 seek=$((off / 4096)) conv=notrunc 2>/dev/null &&
+		./daxtool touch /mnt/fill 1 $off"
+check_eq "unit: ... built it" "$(cat $a/units_initialised | tr ',' ' ' | wc -w)" 2
+check_eq "unit: 480 KiB more for its 30 MiB" "$(ram)" $(((32 + 30) * MIB / 64))
+umount /mnt
+echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+check "unit: 2 MiB again for new formats" sh -c "echo 2 >$p"
+echo $ns >/sys/bus/nd/drivers/dpmem/bind
+check_eq "unit: a rebind keeps the recorded 32 MiB" \
+	"$(dmesg | grep -c "$ns: struct pages in RAM, made per 32 MiB as DAX maps the data")" 2
+echo $ns >/sys/bus/nd/drivers/dpmem/unbind
+check "unit: reformat takes the 2 MiB" dpmem_format "$ns ram force"
+check "unit: ... and mounts the same xfs" sh -c "mount -o dax /dev/dpmem0 /mnt && cmp /mnt/f /tmp/f"
 umount /mnt
 
 check "rmmod" rmmod dpmem

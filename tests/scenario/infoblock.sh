@@ -12,11 +12,13 @@ poke() { printf "$2" | dd of="$img" bs=1 seek=$(($1)) conv=notrunc 2>/dev/null; 
 # set_u32 OFF N: edit a 32-bit field of the info block (the page size at
 # 0x68, say) and recompute its fletcher64, so only the driver's field
 # checks can catch it.
-set_u32() {
-	python3 - "$img" "$1" "$2" <<'PY'
+set_u32() { set_field I "$@"; }
+set_u16() { set_field H "$@"; }
+set_field() {
+	python3 - "$img" "$@" <<'PY'
 import struct, sys
 f = open(sys.argv[1], "r+b"); f.seek(4096); b = bytearray(f.read(4096))
-struct.pack_into("<I", b, int(sys.argv[2], 0), int(sys.argv[3])); struct.pack_into("<Q", b, 4088, 0)
+struct.pack_into("<" + sys.argv[2], b, int(sys.argv[3], 0), int(sys.argv[4])); struct.pack_into("<Q", b, 4088, 0)
 lo = hi = 0
 for (w,) in struct.iter_unpack("<I", b):
     lo = (lo + w) & 0xffffffff; hi = (hi + lo) & 0xffffffffffffffff
@@ -73,14 +75,14 @@ check "moved namespace: reason logged" grep -q "namespace moved: formatted at 0x
 check_eq "moved namespace: nothing written" "$(region_sum)" "$before"
 check_eq "data area intact through it all" "$(dd if="$img" bs=1 skip=$((18 * MIB + 4096)) count=9 2>/dev/null)" "user data"
 
-# Grouped placement records version 1.2 (1.1 added it), placement 2 and its unit size
+# Grouped placement records version 1.3 (1.1 added it), placement 2 and its unit size
 # (16 sections); a unit size out of range, resealed, is refused.
 u32() { dd if="$img" bs=1 skip=$((4096 + $1)) count=4 2>/dev/null | od -An -tu4 | tr -d ' '; }
 boot 1G 'modprobe dpmem; echo namespace0.0 >/sys/bus/nd/drivers/dpmem/unbind 2>/dev/null; dpmem_format "namespace0.0 grouped force" && [ "$(ns_driver namespace0.0)" = dpmem ]'
 check_eq "format grouped" "$?" 0
 minor() { dd if="$img" bs=1 skip=$((4096 + 0x12)) count=2 2>/dev/null | od -An -tu2 | tr -d ' '; }
 u64() { dd if="$img" bs=1 skip=$((4096 + $1)) count=8 2>/dev/null | od -An -tu8 | tr -d ' '; }
-check_eq "grouped: minor version 2" "$(minor)" 2
+check_eq "grouped: minor version 3" "$(minor)" 3
 check_eq "grouped: placement 2" "$(u32 0x74)" 2
 check_eq "grouped: 16 sections per unit" "$(u32 0x80)" 16
 check_eq "grouped: incompatible feature flag 1 (a 1.0 driver refuses it)" "$(u32 0x14)" 1
@@ -96,14 +98,17 @@ check_eq "grouped: repaired block binds again" "$?" 0
 
 # Ram and none placement (version 1.2): placements 3 and 4, each with its
 # own incompatible feature flag (a 1.1 driver refuses them), no
-# descriptor area recorded; both survive a reboot. A ram block without
+# descriptor area recorded, ram's unit at 0x084 (1.3: 1 = 2 MiB); both
+# survive a reboot. A ram block without
 # its flag, resealed, is refused with the reason and nothing written.
-for pl in ram:3:2 none:4:4; do
+for pl in ram:3:2:1 none:4:4:0; do
 	name=${pl%%:*} raw=${pl#*:}
-	raw=${raw%:*} flag=${pl##*:}
+	unit=${raw##*:} raw=${raw%:*}
+	flag=${raw#*:} raw=${raw%%:*}
 	boot 1G "modprobe dpmem; echo namespace0.0 >/sys/bus/nd/drivers/dpmem/unbind 2>/dev/null; dpmem_format 'namespace0.0 $name force' && [ \"\$(cat /sys/bus/nd/devices/namespace0.0/dpmem/placement)\" = $name ]"
 	check_eq "format $name" "$?" 0
-	check_eq "$name: minor version 2, placement $raw, flag $flag" "$(minor) $(u32 0x74) $(u32 0x14)" "2 $raw $flag"
+	check_eq "$name: minor version 3, placement $raw, flag $flag, ram unit $unit" \
+		"$(minor) $(u32 0x74) $(u32 0x14) $(u32 0x84)" "3 $raw $flag $unit"
 	check_eq "$name: no descriptor area, data at 2 MiB" "$(u64 0x58) $(u64 0x60) $(u64 0x48)" "0 0 $((2 * MIB))"
 	boot 1G "modprobe dpmem && [ \"\$(cat /sys/bus/nd/devices/namespace0.0/dpmem/placement)\" = $name ]"
 	check_eq "$name: binds again after a reboot" "$?" 0
@@ -115,4 +120,20 @@ boot 1G 'modprobe dpmem; [ -z "$(ns_driver namespace0.0)" ] && dmesg | grep "dpm
 check_eq "ram without its flag: not bound" "$?" 0
 check "ram without its flag: reason logged" grep -q "info block feature flags is 0x0, the namespace geometry implies 0x2: corrupt" "$tmp/out"
 check_eq "ram without its flag: nothing written" "$(region_sum)" "$before"
+set_u32 0x14 2
+# The ram unit: 64 blocks (128 MiB) bind as such; 65 is refused with the
+# reason; 0 (a 1.2 block) is 2 MiB.
+set_u32 0x84 64
+boot 1G 'modprobe dpmem; dmesg | grep "dpmem namespace0.0: struct pages in RAM, made per 128 MiB"'
+check_eq "ram unit 64 x 2 MiB: binds with 128 MiB units" "$?" 0
+set_u32 0x84 65
+before=$(region_sum)
+boot 1G 'modprobe dpmem; [ -z "$(ns_driver namespace0.0)" ] && dmesg | grep "dpmem namespace0.0"'
+check_eq "ram unit 65 x 2 MiB: not bound" "$?" 0
+check "ram unit 65 x 2 MiB: reason logged" grep -q "ram unit of 136314880 bytes is not a multiple of 2 MiB from 2 to 128 MiB" "$tmp/out"
+check_eq "ram unit 65 x 2 MiB: nothing written" "$(region_sum)" "$before"
+set_u32 0x84 0
+set_u16 0x12 2
+boot 1G 'modprobe dpmem; dmesg | grep "dpmem namespace0.0: struct pages in RAM, made per 2 MiB"'
+check_eq "a 1.2 ram block (unit 0): binds with 2 MiB units" "$?" 0
 done_testing

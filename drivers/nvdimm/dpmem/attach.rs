@@ -61,13 +61,22 @@ impl Binding {
     }
 
     /// Bytes of RAM holding struct pages of the data now: those of every
-    /// 2 MiB unit built (ram placement; the others keep them on the media).
+    /// unit built (ram placement; the others keep them on the media).
     /// Counted without the lock DAX faults wait on (a sysfs read).
     pub fn struct_pages_ram(&self) -> u64 {
-        if self.info.layout.placement != Placement::Ram {
+        let l = &self.info.layout;
+        if l.placement != Placement::Ram {
             return 0;
         }
-        self.pages().ready_count() * (layout::RAM_UNIT / layout::PAGE_SIZE) * STRUCT_PAGE_SIZE
+        let pages = self.pages();
+        let mut bytes = pages.ready_count() * l.ram_unit;
+        // The last unit may be shorter than the others.
+        let last = l.units().saturating_sub(1);
+        if pages.is_ready(last) {
+            let short = l.unit_map(last).map_or(0, |m| l.ram_unit - m.len);
+            bytes = bytes.saturating_sub(short);
+        }
+        bytes / layout::PAGE_SIZE * STRUCT_PAGE_SIZE
     }
 
     /// Descriptor chunks whose struct pages are live: each 2 MiB chunk the

@@ -322,6 +322,35 @@ int dpmem_param_default_placement(void)
 	return READ_ONCE(default_placement);
 }
 
+static unsigned int ram_unit_mib = 2;
+
+/* 2-128 MiB in whole 2 MiB steps (format/layout.rs checks the same). */
+static int dpmem_ram_unit_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+	int rc = kstrtouint(val, 0, &v);
+
+	if (rc)
+		return rc;
+	if (v < 2 || v > 128 || v % 2)
+		return -EINVAL;
+	WRITE_ONCE(*(unsigned int *)kp->arg, v);
+	return 0;
+}
+
+static const struct kernel_param_ops dpmem_ram_unit_ops = {
+	.set = dpmem_ram_unit_set,
+	.get = param_get_uint,
+};
+module_param_cb(ram_unit_mib, &dpmem_ram_unit_ops, &ram_unit_mib, 0644);
+MODULE_PARM_DESC(ram_unit_mib,
+		 "Data per page map (MiB, 2-128, even) of namespaces formatted with ram placement from now on; recorded in the info block (default 2)");
+
+unsigned int dpmem_param_ram_unit_mib(void)
+{
+	return READ_ONCE(ram_unit_mib);
+}
+
 static unsigned int lazy_init_delay_ms;
 module_param(lazy_init_delay_ms, uint, 0644);
 MODULE_PARM_DESC(lazy_init_delay_ms,

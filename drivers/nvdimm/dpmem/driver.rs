@@ -201,7 +201,8 @@ impl Driver for DpmemDriver {
             Placement::Ram => ns_log!(
                 ns,
                 Info,
-                "struct pages in RAM, made per 2 MiB as DAX maps the data: {} MiB if all of it is mapped\n",
+                "struct pages in RAM, made per {} MiB as DAX maps the data: {} MiB if all of it is mapped\n",
+                l.ram_unit >> 20,
                 (l.npfns * STRUCT_PAGE_SIZE).div_ceil(1 << 20)
             ),
             Placement::BlockOnly => ns_log!(

@@ -11,7 +11,7 @@ use crate::abstractions::params;
 use crate::abstractions::uuid::random_uuid;
 use crate::format::command;
 use crate::format::infoblock::{self, Foreign, InfoBlock};
-use crate::format::layout::{self, INFO_OFFSET};
+use crate::format::layout::{self, Layout, Placement, INFO_OFFSET};
 use crate::messages;
 use crate::ns_log;
 use kernel::prelude::*;
@@ -84,17 +84,16 @@ fn write_info_block(ns: &Namespace, cmd: &command::FormatCommand<'_>) -> Result<
         .placement
         .or_else(params::default_placement)
         .unwrap_or_else(|| layout::auto_placement(res.start, res.size));
-    let info = InfoBlock::new(
-        placement,
-        res.start,
-        res.size,
-        random_uuid(),
-        ns.parent_uuid(),
-    )
-    .map_err(|e| {
-        messages::log_layout_error(ns, "format refused", &e);
-        messages::layout_errno(&e)
-    })?;
+    let layout = match placement {
+        Placement::Ram => Layout::compute_ram(res.start, res.size, params::ram_unit()),
+        _ => Layout::compute(placement, res.start, res.size),
+    };
+    let info = layout
+        .map(|l| InfoBlock::for_layout(l, res.start, random_uuid(), ns.parent_uuid()))
+        .map_err(|e| {
+            messages::log_layout_error(ns, "format refused", &e);
+            messages::layout_errno(&e)
+        })?;
     let mut head = KBox::init(
         kernel::init::zeroed::<[u8; infoblock::HEAD_SIZE]>(),
         GFP_KERNEL,

@@ -33,7 +33,9 @@ pub fn decode_errno(e: &DecodeError) -> Error {
 /// The errno an impossible layout gives (at probe and at format).
 pub fn layout_errno(e: &LayoutError) -> Error {
     match e {
-        LayoutError::MisalignedStart(_) | LayoutError::BadUnitSections(_) => EINVAL,
+        LayoutError::MisalignedStart(_)
+        | LayoutError::BadUnitSections(_)
+        | LayoutError::BadRamUnit(_) => EINVAL,
         LayoutError::TooSmall(_) | LayoutError::NoWholeSection(..) => ENOSPC,
     }
 }
@@ -61,6 +63,12 @@ pub fn log_layout_error(ns: &Namespace, what: &str, e: &LayoutError) {
             Err,
             "{what}: info block records {n} sections per unit, outside 1-{}: corrupt\n",
             layout::MAX_GROUP_SECTIONS
+        ),
+        LayoutError::BadRamUnit(bytes) => ns_log!(
+            ns,
+            Err,
+            "{what}: ram unit of {bytes} bytes is not a multiple of 2 MiB from 2 to {} MiB\n",
+            layout::MAX_RAM_UNIT >> 20
         ),
     }
 }

@@ -101,9 +101,10 @@ impl StructPages {
             Placement::Grouped => {
                 pr_info!("{name}: struct pages for {done} of {units} groups of sections so far\n")
             }
-            Placement::Ram => {
-                pr_info!("{name}: struct pages in RAM for {done} of {units} 2 MiB units so far\n")
-            }
+            Placement::Ram => pr_info!(
+                "{name}: struct pages in RAM for {done} of {units} units of {} MiB so far\n",
+                self.layout.ram_unit >> 20
+            ),
             _ => pr_info!("{name}: struct pages for {done} of {units} sections so far\n"),
         }
     }

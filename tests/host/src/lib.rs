@@ -8,5 +8,5 @@
 pub mod format;
 
 pub use format::{
-    command, infoblock, layout, locate, naming, placement, poison, rangelist, units, uuid,
+    command, foreign, infoblock, layout, locate, naming, placement, poison, rangelist, units, uuid,
 };

@@ -157,7 +157,12 @@ fn info_blocks_carry_their_flag_and_round_trip() {
         let mut b = [0u8; BLOCK_SIZE];
         info.encode_into(&mut b);
         assert_eq!(u32::from_le_bytes(b[0x14..0x18].try_into().unwrap()), flag);
-        assert_eq!(u16::from_le_bytes(b[0x12..0x14].try_into().unwrap()), 2);
+        assert_eq!(u16::from_le_bytes(b[0x12..0x14].try_into().unwrap()), 3);
+        // ram records its unit in 2 MiB blocks (1: 2 MiB); none leaves 0.
+        assert_eq!(
+            u32::from_le_bytes(b[0x84..0x88].try_into().unwrap()),
+            u32::from(p == Placement::Ram)
+        );
         assert_eq!(
             u32::from_le_bytes(b[0x74..0x78].try_into().unwrap()),
             p.to_raw()

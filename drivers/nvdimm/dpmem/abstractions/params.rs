@@ -33,6 +33,14 @@ const _: () = assert!(
         && bindings::DPMEM_PLACEMENT_NONE == 4
 );
 
+/// `ram_unit_mib`: data per page map of namespaces formatted with ram
+/// placement, in bytes (2-128 MiB, a multiple of 2 MiB: the C setter
+/// refuses anything else; the layout checks it again).
+pub fn ram_unit() -> u64 {
+    // SAFETY: reads an int the parameter's setter validated.
+    u64::from(unsafe { bindings::dpmem_param_ram_unit_mib() }) << 20
+}
+
 /// `lazy_init_delay_ms`: a testing knob, how long each lazy-init worker
 /// sleeps before creating each unit's struct pages (0: not at all), so
 /// that tests can act while a DAX fault waits.

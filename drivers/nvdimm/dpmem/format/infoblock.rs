@@ -8,6 +8,7 @@
 //! constants below. The checksum is libnvdimm's fletcher64 (as in
 //! `nd_sb_checksum()`) over the whole block with the checksum field zeroed.
 
+pub use super::foreign::{identify, identify_info, Foreign, HEAD_SIZE};
 use super::layout::{
     Layout, LayoutError, Placement, ALIGN, CHUNK_SIZE, DESC_SIZE, INFO_SIZE, PAGE_SIZE,
     SECTION_SIZE,
@@ -20,8 +21,10 @@ pub const VERSION_MAJOR: u16 = 1;
 /// Minor version this code writes; newer minors are compatible additions
 /// (1 added grouped placement and its sections per unit, 2 ram and none
 /// placement, which older drivers refuse by their incompatible feature
-/// flags, [`FLAG_GROUPED`], [`FLAG_RAM`], [`FLAG_BLOCK_ONLY`]).
-pub const VERSION_MINOR: u16 = 2;
+/// flags, [`FLAG_GROUPED`], [`FLAG_RAM`], [`FLAG_BLOCK_ONLY`]; 3 ram's
+/// unit size, which a 1.2 driver ignores and builds 2 MiB units instead:
+/// the media layout is the same).
+pub const VERSION_MINOR: u16 = 3;
 /// Incompatible feature flag: grouped placement. Drivers that read 1.0
 /// refuse a block with it ("unknown feature flags") rather than misread
 /// its layout; this one requires it exactly on grouped blocks.
@@ -54,6 +57,7 @@ const OFF_PLACEMENT: usize = 0x074;
 const OFF_ALIGN: usize = 0x078;
 const OFF_SECTION_SIZE: usize = 0x07c;
 const OFF_UNIT_SECTIONS: usize = 0x080;
+const OFF_RAM_UNIT: usize = 0x084;
 const OFF_CHECKSUM: usize = BLOCK_SIZE - 8;
 
 /// Decoded contents of a valid info block.
@@ -142,92 +146,6 @@ pub enum DecodeError {
     },
 }
 
-/// What occupies the head of a namespace, from its first 8 KiB.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Foreign {
-    /// Nothing recognised.
-    Nothing,
-    /// A dpmem info block (possibly damaged).
-    Dpmem,
-    /// nd_pfn info block (fsdax).
-    PfnInfo,
-    /// device-dax info block.
-    DaxInfo,
-    /// BTT arena info block.
-    Btt,
-    /// ext2/3/4 superblock.
-    Ext,
-    /// XFS superblock.
-    Xfs,
-    /// Linux swap signature.
-    Swap,
-    /// GPT partition table header.
-    Gpt,
-    /// MBR boot signature (partition table or boot sector).
-    Mbr,
-}
-
-impl Foreign {
-    /// Human-readable name for the kernel log.
-    pub fn name(self) -> &'static str {
-        match self {
-            Foreign::Nothing => "nothing recognised",
-            Foreign::Dpmem => "a dpmem info block",
-            Foreign::PfnInfo => "an fsdax (nd_pfn) info block",
-            Foreign::DaxInfo => "a device-dax info block",
-            Foreign::Btt => "a BTT info block",
-            Foreign::Ext => "an ext2/3/4 filesystem",
-            Foreign::Xfs => "an XFS filesystem",
-            Foreign::Swap => "a swap signature",
-            Foreign::Gpt => "a GPT partition table",
-            Foreign::Mbr => "an MBR boot sector",
-        }
-    }
-}
-
-/// Size of the namespace head [`identify`] looks at.
-pub const HEAD_SIZE: usize = 8192;
-
-/// Recognises what the first 8 KiB of a namespace hold. Formatting refuses
-/// anything but [`Foreign::Nothing`] unless forced.
-pub fn identify(head: &[u8; HEAD_SIZE]) -> Foreign {
-    let mut info = [0u8; 16];
-    info.copy_from_slice(&head[BLOCK_SIZE..BLOCK_SIZE + 16]);
-    let at = |off: usize, sig: &[u8]| head.get(off..off + sig.len()) == Some(sig);
-    let by_info = identify_info(&info);
-    if by_info != Foreign::Nothing {
-        by_info
-    } else if at(0, b"XFSB") {
-        Foreign::Xfs
-    } else if at(1024 + 56, &[0x53, 0xef]) {
-        Foreign::Ext
-    } else if at(4096 - 10, b"SWAPSPACE2") || at(4096 - 10, b"SWAP-SPACE") {
-        Foreign::Swap
-    } else if at(512, b"EFI PART") {
-        Foreign::Gpt
-    } else if at(510, &[0x55, 0xaa]) {
-        Foreign::Mbr
-    } else {
-        Foreign::Nothing
-    }
-}
-
-/// Recognises the info blocks libnvdimm's personalities and dpmem keep at
-/// namespace offset 4 KiB, from their first 16 bytes.
-pub fn identify_info(sig: &[u8; 16]) -> Foreign {
-    if *sig == SIGNATURE {
-        Foreign::Dpmem
-    } else if sig == b"NVDIMM_PFN_INFO\0" {
-        Foreign::PfnInfo
-    } else if sig == b"NVDIMM_DAX_INFO\0" {
-        Foreign::DaxInfo
-    } else if sig.starts_with(b"BTT_ARENA_INFO\0") {
-        Foreign::Btt
-    } else {
-        Foreign::Nothing
-    }
-}
-
 /// libnvdimm's fletcher64 over little-endian 32-bit words
 /// (`nd_fletcher64(addr, len, true)`).
 pub fn fletcher64(buf: &[u8]) -> u64 {
@@ -292,13 +210,23 @@ impl InfoBlock {
         uuid: [u8; 16],
         parent_uuid: [u8; 16],
     ) -> Result<Self, LayoutError> {
-        Ok(InfoBlock {
+        Ok(Self::for_layout(
+            Layout::compute(placement, start, size)?,
+            start,
+            uuid,
+            parent_uuid,
+        ))
+    }
+
+    /// A new info block for `layout` of a namespace at `start`.
+    pub fn for_layout(layout: Layout, start: u64, uuid: [u8; 16], parent_uuid: [u8; 16]) -> Self {
+        InfoBlock {
             version_minor: VERSION_MINOR,
             uuid,
             parent_uuid,
             namespace_start: start,
-            layout: Layout::compute(placement, start, size)?,
-        })
+            layout,
+        }
     }
 
     /// The on-media incompatible feature flags of a layout.
@@ -318,6 +246,12 @@ impl InfoBlock {
             Placement::Grouped => l.unit_sections as u32,
             _ => 0,
         }
+    }
+
+    /// The on-media ram unit in 2 MiB blocks: recorded for ram placement
+    /// only (0, reserved, otherwise; at most `MAX_RAM_UNIT / ALIGN`).
+    fn ram_unit_field(l: &Layout) -> u32 {
+        (l.ram_unit / ALIGN) as u32
     }
 
     /// Encodes the block with its checksum into `b` (every byte written).
@@ -347,6 +281,7 @@ impl InfoBlock {
             OFF_UNIT_SECTIONS,
             &Self::unit_sections_field(l).to_le_bytes(),
         );
+        put(b, OFF_RAM_UNIT, &Self::ram_unit_field(l).to_le_bytes());
         let sum = block_checksum(b);
         put(b, OFF_CHECKSUM, &sum.to_le_bytes());
     }
@@ -419,8 +354,11 @@ impl InfoBlock {
             });
         }
         let unit_sections = u64::from(get_u32(b, OFF_UNIT_SECTIONS));
+        // A 1.2 block left ram's unit zero: 2 MiB.
+        let ram_blocks = u64::from(get_u32(b, OFF_RAM_UNIT).max(1));
         let layout = match placement {
             Placement::Grouped => Layout::compute_grouped(start, size, unit_sections),
+            Placement::Ram => Layout::compute_ram(start, size, ram_blocks * ALIGN),
             _ => Layout::compute(placement, start, size),
         }
         .map_err(DecodeError::Layout)?;
@@ -445,6 +383,14 @@ impl InfoBlock {
                 "sections per unit",
                 get_u32(b, OFF_UNIT_SECTIONS),
                 Self::unit_sections_field(&layout),
+            ),
+            (
+                "ram unit",
+                get_u32(b, OFF_RAM_UNIT),
+                match get_u32(b, OFF_RAM_UNIT) {
+                    0 => 0,
+                    _ => Self::ram_unit_field(&layout),
+                },
             ),
         ] {
             if found != expected {

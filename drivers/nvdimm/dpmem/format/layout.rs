@@ -51,11 +51,12 @@
 //!
 //! Ram and none placement keep no descriptors on the device: the data
 //! starts at the first 2 MiB boundary after the info block and runs to the
-//! last whole 2 MiB unit, one run like head's. With `ram` the kernel builds
-//! struct pages in RAM for each 2 MiB unit of data that DAX maps
-//! ([`RAM_UNIT`], one sub-section page map each); with `none` there are
-//! none and no DAX. Both give the same data area, so one can be
-//! reformatted as the other without moving data.
+//! last whole 2 MiB, one run like head's. With `ram` the kernel builds
+//! struct pages in RAM for each unit of data that DAX maps (`ram_unit`:
+//! [`RAM_UNIT`] unless recorded otherwise, up to [`MAX_RAM_UNIT`]; one
+//! page map each, the last unit possibly shorter); with `none` there are
+//! none and no DAX. Both give the same data area whatever the unit, so one
+//! can be reformatted as the other without moving data.
 //!
 //! ```text
 //! 0       4K          8K        2M                             end
@@ -89,9 +90,12 @@ pub const DESC_OFFSET: u64 = ALIGN;
 pub const GROUP_SECTIONS: u64 = 16;
 /// Most sections per unit a grouped layout may record (8 GiB).
 pub const MAX_GROUP_SECTIONS: u64 = 64;
-/// Data per lazily created page map of ram placement: the sub-section, the
-/// smallest range x86-64 can add struct pages for.
+/// Data per lazily created page map of ram placement, unless formatted
+/// otherwise: the sub-section, the smallest range x86-64 can add struct
+/// pages for.
 pub const RAM_UNIT: u64 = ALIGN;
+/// Largest ram unit (a section's worth of data; a multiple of `ALIGN`).
+pub const MAX_RAM_UNIT: u64 = SECTION_SIZE;
 
 /// Why a namespace cannot hold a layout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,6 +109,9 @@ pub enum LayoutError {
     NoWholeSection(u64, u64),
     /// Sections per unit outside 1..=[`MAX_GROUP_SECTIONS`] (value given).
     BadUnitSections(u64),
+    /// A ram unit that is not a multiple of 2 MiB from [`RAM_UNIT`] to
+    /// [`MAX_RAM_UNIT`] (bytes given).
+    BadRamUnit(u64),
 }
 
 /// A computed layout, all offsets relative to the namespace start.
@@ -117,6 +124,8 @@ pub enum LayoutError {
 /// `sections >= 1` whole sections from `sections_offset` lie inside the
 /// namespace, `1 <= unit_sections <= MAX_GROUP_SECTIONS` (1 for sectioned)
 /// and the data is theirs minus their chunks (sectioned, grouped).
+/// `ram_unit` is a multiple of `ALIGN` in `RAM_UNIT..=MAX_RAM_UNIT` (ram),
+/// else 0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Layout {
     /// Placement of the descriptors.
@@ -137,6 +146,8 @@ pub struct Layout {
     pub sections: u64,
     /// Sections per unit: 1 (sectioned), several (grouped), 0 (head).
     pub unit_sections: u64,
+    /// Ram: data bytes per unit (page map), else 0.
+    pub ram_unit: u64,
 }
 
 const fn align_up(v: u64, a: u64) -> Option<u64> {
@@ -158,7 +169,9 @@ impl Layout {
             Placement::Grouped => {
                 return Self::compute_sectioned(placement, start, size, GROUP_SECTIONS)
             }
-            Placement::Ram | Placement::BlockOnly => return Self::compute_linear(placement, size),
+            Placement::Ram | Placement::BlockOnly => {
+                return Self::compute_linear(placement, size, RAM_UNIT)
+            }
             Placement::Head => (),
         }
         // A tail that is not a whole 2 MiB unit is left unused.
@@ -185,19 +198,33 @@ impl Layout {
             sections_offset: 0,
             sections: 0,
             unit_sections: 0,
+            ram_unit: 0,
         })
     }
 
+    /// A ram layout whose page maps cover `ram_unit` bytes of data each
+    /// (as formatted, or recorded in an info block).
+    pub fn compute_ram(start: u64, size: u64, ram_unit: u64) -> Result<Self, LayoutError> {
+        if start % ALIGN != 0 {
+            return Err(LayoutError::MisalignedStart(start));
+        }
+        Self::compute_linear(Placement::Ram, size, ram_unit)
+    }
+
     /// Ram and none placement: the data from the first 2 MiB boundary after
-    /// the info block to the last whole 2 MiB unit.
-    fn compute_linear(placement: Placement, size: u64) -> Result<Self, LayoutError> {
+    /// the info block to the last whole 2 MiB.
+    fn compute_linear(placement: Placement, size: u64, ram_unit: u64) -> Result<Self, LayoutError> {
+        if ram_unit % ALIGN != 0 || !(RAM_UNIT..=MAX_RAM_UNIT).contains(&ram_unit) {
+            return Err(LayoutError::BadRamUnit(ram_unit));
+        }
         let usable = size / ALIGN * ALIGN;
         if usable <= ALIGN {
             return Err(LayoutError::TooSmall(size));
         }
         let data_size = usable - ALIGN;
         // INVARIANT: data_offset = ALIGN = DESC_OFFSET; data_size is a
-        // positive multiple of ALIGN, and both end within the namespace.
+        // positive multiple of ALIGN, and both end within the namespace;
+        // ram_unit was checked above.
         Ok(Layout {
             placement,
             namespace_size: size,
@@ -210,6 +237,10 @@ impl Layout {
             sections_offset: 0,
             sections: 0,
             unit_sections: 0,
+            ram_unit: match placement {
+                Placement::Ram => ram_unit,
+                _ => 0,
+            },
         })
     }
 
@@ -256,6 +287,7 @@ impl Layout {
             sections_offset,
             sections,
             unit_sections,
+            ram_unit: 0,
         })
     }
 
@@ -304,7 +336,7 @@ impl Layout {
     }
 
     /// Units initialised one at a time: one per section (sectioned), per
-    /// group of sections (grouped), per 2 MiB of data (ram), one for the
+    /// group of sections (grouped), per `ram_unit` of data (ram), one for the
     /// whole namespace (head, where a stock kernel can only add the pagemap
     /// as a whole), or none (none placement has no struct pages).
     pub fn units(&self) -> u64 {
@@ -314,7 +346,7 @@ impl Layout {
             Placement::Sectioned | Placement::Grouped => (self.sections + self.unit_sections - 1)
                 .checked_div(self.unit_sections)
                 .unwrap_or(0),
-            Placement::Ram => self.data_size / RAM_UNIT,
+            Placement::Ram => self.data_size.div_ceil(self.ram_unit.max(1)),
             Placement::BlockOnly => 0,
         }
     }

@@ -4,7 +4,7 @@
 //! dependencies: also built and tested on the host): the I/O and DAX paths
 //! ask this for every bio and fault, so the head case is kept inline.
 
-use super::layout::{Layout, Placement, CHUNK_SIZE, RAM_UNIT, SECTION_SIZE};
+use super::layout::{Layout, Placement, CHUNK_SIZE, SECTION_SIZE};
 
 /// A run of data that is contiguous on the media.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -13,8 +13,8 @@ pub struct Extent {
     pub offset: u64,
     /// Contiguous bytes from there to the end of its run.
     pub len: u64,
-    /// The lazily initialised unit (section, group of sections or 2 MiB of
-    /// ram placement's data; 0 for head and none) it belongs to.
+    /// The lazily initialised unit (section, group of sections or ram
+    /// unit of data; 0 for head and none) it belongs to.
     pub unit: u64,
 }
 
@@ -30,7 +30,7 @@ impl Layout {
     /// Where block device byte `logical` lives, and how far its run goes;
     /// `None` past the end of the device. A run is contiguous on the media
     /// and within one unit, so that DAX maps no pfn of a unit it has not
-    /// initialised: ram placement's runs end at the next 2 MiB.
+    /// initialised: ram placement's runs end at the unit's end.
     #[inline]
     pub fn locate(&self, logical: u64) -> Option<Extent> {
         if logical >= self.data_size {
@@ -42,10 +42,12 @@ impl Layout {
                 len: self.data_size - logical,
                 unit: 0,
             }),
+            // checked: no panic path (ram_unit >= 2 MiB by invariant).
             Placement::Ram => Some(Extent {
                 offset: self.data_offset + logical,
-                len: RAM_UNIT - logical % RAM_UNIT,
-                unit: logical / RAM_UNIT,
+                len: (self.ram_unit - logical.checked_rem(self.ram_unit)?)
+                    .min(self.data_size - logical),
+                unit: logical.checked_div(self.ram_unit)?,
             }),
             Placement::Sectioned | Placement::Grouped => self.locate_sectioned(logical),
         }

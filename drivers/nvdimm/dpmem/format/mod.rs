@@ -10,6 +10,7 @@
 //! - [`locate`]: where a device byte is on the media;
 //! - [`units`]: the units of lazy initialisation and their page maps;
 //! - [`infoblock`]: the on-media info block, encoded, decoded, validated;
+//! - [`foreign`]: what else a namespace's head may hold;
 //! - [`poison`]: known media poison, as bad sectors of the block device;
 //! - [`command`]: the format request written to the driver's `format` file;
 //! - [`naming`]: disk names from namespace names;
@@ -19,6 +20,7 @@
 #![forbid(unsafe_code)]
 
 pub mod command;
+pub mod foreign;
 pub mod infoblock;
 pub mod layout;
 pub mod locate;

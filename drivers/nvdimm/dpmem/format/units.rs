@@ -4,7 +4,7 @@
 //! dependencies: also built and tested on the host): which page map gives
 //! a unit its struct pages, and which unit covers a namespace offset.
 
-use super::layout::{Layout, Placement, CHUNK_SIZE, PAGE_SIZE, RAM_UNIT, SECTION_SIZE};
+use super::layout::{Layout, Placement, CHUNK_SIZE, PAGE_SIZE, SECTION_SIZE};
 
 /// The page map that gives one unit its struct pages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,11 +48,12 @@ impl Layout {
             return None;
         }
         if self.placement == Placement::Ram {
-            let logical_start = unit * RAM_UNIT;
+            // unit < units(), so the unit starts inside the data.
+            let logical_start = unit * self.ram_unit;
             let start = self.data_offset + logical_start;
             return Some(UnitMap {
                 start,
-                len: RAM_UNIT,
+                len: self.ram_unit.min(self.data_size - logical_start),
                 reserve_pages: 0,
                 free_pages: 0,
                 data_start: start,
@@ -97,7 +98,9 @@ impl Layout {
             Placement::Sectioned | Placement::Grouped => offset
                 .checked_sub(self.sections_offset)?
                 .checked_div(self.unit_sections * SECTION_SIZE),
-            Placement::Ram => Some(offset.checked_sub(self.data_offset)? / RAM_UNIT),
+            Placement::Ram => offset
+                .checked_sub(self.data_offset)?
+                .checked_div(self.ram_unit),
             Placement::BlockOnly => None,
         }
     }

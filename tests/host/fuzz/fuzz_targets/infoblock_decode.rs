@@ -46,7 +46,18 @@ fuzz_target!(|data: &[u8]| {
             5 => Placement::BlockOnly,
             _ => Placement::Head,
         };
-        if let Ok(valid) = InfoBlock::new(placement, start, size, [1; 16], [2; 16]) {
+        // Ram: a unit of 2^k 2 MiB blocks from the top bits (k = 7 is
+        // past the largest unit: no valid block).
+        let made = match placement {
+            Placement::Ram => layout::Layout::compute_ram(
+                start,
+                size,
+                (1u64 << (mode >> 5)) * layout::RAM_UNIT,
+            )
+            .map(|l| InfoBlock::for_layout(l, start, [1; 16], [2; 16])),
+            _ => InfoBlock::new(placement, start, size, [1; 16], [2; 16]),
+        };
+        if let Ok(valid) = made {
             valid.encode_into(&mut b);
         }
         for e in rest.chunks_exact(3) {
@@ -123,12 +134,18 @@ fuzz_target!(|data: &[u8]| {
             let e = l.locate(l.data_size - 1).expect("last byte unmapped");
             assert_eq!(e.offset + 1, end);
             if l.placement == Placement::Ram {
-                assert_eq!(l.units(), l.data_size / layout::RAM_UNIT);
+                assert!((layout::RAM_UNIT..=layout::MAX_RAM_UNIT).contains(&l.ram_unit));
+                assert_eq!(l.ram_unit % layout::ALIGN, 0);
+                assert_eq!(l.units(), l.data_size.div_ceil(l.ram_unit));
                 assert_eq!(e.unit, l.units() - 1);
                 assert_eq!(l.unit_at(e.offset), Some(e.unit));
+                let u = l.unit_map(e.unit).expect("no last unit map");
+                assert_eq!(u.start + u.len, end);
+                assert!(u.len <= l.ram_unit);
                 assert_eq!(l.npfns, l.data_size / layout::PAGE_SIZE);
             } else {
                 assert_eq!((l.units(), l.npfns, l.unit_at(e.offset)), (0, 0, None));
+                assert_eq!(l.ram_unit, 0);
             }
         }
     }
