@@ -171,8 +171,8 @@ if sizes:
                 every, n = med("all", g, m), page_maps(m, g)
                 if every and n > 1:
                     miss += ("\n      cause: 16 units of struct pages to build: %.0f ms per unit when 16 run at "
-                             "once, %.0f ms one after another (all %d in %s ms); the workers overlap the "
-                             "waits, not the struct page initialisation, which %d vCPUs share"
+                             "once, %.0f ms one after another (all %d in %s ms): the workers overlap a "
+                             "unit's waits, but its struct page initialisation needs CPU, which %d vCPUs share"
                              % (a / 16, every / n, n, ms(every), VCPUS))
                     # Head builds everything in one page map: its rate is
                     # the initialisation alone, a CPU floor for 16 units.
@@ -188,9 +188,9 @@ if sizes:
             n = page_maps(m, hi)
             if a > b and n > 1:
                 # Cause: what each page map costs beyond nd_pmem's one.
-                line += ("\n      cause: %d page maps against nd_pmem's one: %.2f ms each beyond it "
-                         "(the kernel's per-map teardown: RCU grace periods for its reference and "
-                         "pgmap_array_delete(), a memory-hotplug-lock turn)" % (n, (a - b) / n))
+                line += ("\n      cause: %d page maps against nd_pmem's one: %.2f ms each beyond it (measured); "
+                         "a page map's removal mostly waits for RCU grace periods, which teardown_threads "
+                         "overlap (profiled: see dpmem-performance.rst)" % (n, (a - b) / n))
             (misses.append if a > b else print)(line)
         a, b = ram(hi, m, "all"), ram(hi, "nd_pmem", "all")
         if a and b:

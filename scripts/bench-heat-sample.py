@@ -34,7 +34,8 @@
 # usage: bench-heat-sample.py CONSOLE INTERVAL FILE...
 # Prints one JSON object per nvdimm file with a known info block.
 # usage: bench-heat-sample.py --probe DIR
-# Exits 0 if files in DIR are cached in 4 KiB folios, 1 if not.
+# Exits 0 if files in DIR are cached in 4 KiB folios, 1 if in large
+# folios, 2 if it cannot tell.
 import ctypes, json, mmap, os, re, struct, sys, time
 
 MIB = 1 << 20
@@ -161,14 +162,27 @@ class Area:
 
 def probe(directory):
     """Exit 0 if a shared mapping of a file in DIRECTORY is cached in 4 KiB
-    folios (per-page resolution), 1 if in large folios."""
+    folios (per-page resolution), 1 if in large folios, 2 if it cannot tell
+    (no root for /proc/kpageflags, say)."""
+    try:
+        large = probe_large(directory)
+    except OSError as e:
+        print("bench-heat: cannot probe %s: %s" % (directory, e), file=sys.stderr)
+        sys.exit(2)
+    sys.exit(1 if large else 0)
+
+
+def probe_large(directory):
     path = os.path.join(directory, ".heat-probe")
     size = 8 << 20
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.ftruncate(fd, size)
         m = mmap.mmap(fd, size, mmap.MAP_SHARED)
-        m.madvise(mmap.MADV_HUGEPAGE)  # as QEMU does for its RAM blocks
+        try:
+            m.madvise(mmap.MADV_HUGEPAGE)  # as QEMU does for its RAM blocks
+        except OSError:
+            pass  # no THP: QEMU's madvise fails alike
         for off in range(0, size, PAGE):
             m[off] = 1
         addr = ctypes.addressof(ctypes.c_char.from_buffer(m))
@@ -181,17 +195,18 @@ def probe(directory):
                     kf.seek((e & ((1 << 55) - 1)) * 8)
                     fl = u("<Q", kf.read(8), 0)
                     large += fl >> KPF_COMPOUND_HEAD & 1 | fl >> KPF_COMPOUND_TAIL & 1
-        del addr
         m.close()
     finally:
         os.close(fd)
         os.unlink(path)
-    sys.exit(1 if large else 0)
+    return large > 0
 
 
 def main():
-    if sys.argv[1] == "--probe":
+    if len(sys.argv) == 3 and sys.argv[1] == "--probe":
         probe(sys.argv[2])
+    if len(sys.argv) < 4:
+        sys.exit("usage: bench-heat-sample.py CONSOLE INTERVAL FILE... | --probe DIR")
     console, interval, files = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
     # Wait for the rows to begin (the guest formats and mounts first).
     for path in files:

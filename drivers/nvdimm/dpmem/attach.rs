@@ -64,19 +64,10 @@ impl Binding {
     /// unit built (ram placement; the others keep them on the media).
     /// Counted without the lock DAX faults wait on (a sysfs read).
     pub fn struct_pages_ram(&self) -> u64 {
-        let l = &self.info.layout;
-        if l.placement != Placement::Ram {
+        if self.info.layout.placement != Placement::Ram {
             return 0;
         }
-        let pages = self.pages();
-        let mut bytes = pages.ready_count() * l.ram_unit;
-        // The last unit may be shorter than the others.
-        let last = l.units().saturating_sub(1);
-        if pages.is_ready(last) {
-            let short = l.unit_map(last).map_or(0, |m| l.ram_unit - m.len);
-            bytes = bytes.saturating_sub(short);
-        }
-        bytes / layout::PAGE_SIZE * STRUCT_PAGE_SIZE
+        self.pages().initialiser().pages_built() * STRUCT_PAGE_SIZE
     }
 
     /// Descriptor chunks whose struct pages are live: each 2 MiB chunk the

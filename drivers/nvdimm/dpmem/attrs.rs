@@ -34,6 +34,8 @@ pub enum Attr {
     UnitsInitialised,
     /// Bytes of RAM holding struct pages of the data (ram placement).
     StructPagesRam,
+    /// Bytes of data per page map of ram placement, as formatted.
+    RamUnit,
 }
 
 impl Attribute for Attr {
@@ -47,6 +49,7 @@ impl Attribute for Attr {
         Attr::Uuid,
         Attr::UnitsInitialised,
         Attr::StructPagesRam,
+        Attr::RamUnit,
     ];
 
     fn name(self) -> &'static CStr {
@@ -60,6 +63,7 @@ impl Attribute for Attr {
             Attr::Uuid => c_str!("uuid"),
             Attr::UnitsInitialised => c_str!("units_initialised"),
             Attr::StructPagesRam => c_str!("struct_pages_ram"),
+            Attr::RamUnit => c_str!("ram_unit"),
         }
     }
 }
@@ -77,6 +81,7 @@ pub fn show(b: &Binding, attr: Attr, out: &mut SysfsOut) {
         Attr::Uuid => emit!(out, "{}\n", Uuid(&b.info.uuid)),
         Attr::UnitsInitialised => show_units(b, out),
         Attr::StructPagesRam => emit!(out, "{}\n", b.struct_pages_ram()),
+        Attr::RamUnit => emit!(out, "{}\n", l.ram_unit),
     }
 }
 

@@ -45,10 +45,11 @@ pub struct StructPages {
 
 /// Counts initialised units for the progress line: how many, and when that
 /// was last logged (ns, `ktime_get`; 0 = never); whether running out of
-/// memory was logged.
+/// memory was logged; how many pages their page maps gave struct pages.
 #[derive(Default)]
 struct Progress {
     done: AtomicU64,
+    pages: AtomicU64,
     logged_at: AtomicI64,
     nomem_logged: AtomicBool,
 }
@@ -75,6 +76,12 @@ impl StructPages {
             disk_name,
             progress: Progress::default(),
         }
+    }
+
+    /// Pages given struct pages so far, over every unit initialised (one
+    /// counter, so a reader never sees a unit half counted).
+    pub fn pages_built(&self) -> u64 {
+        self.progress.pages.load(Ordering::Relaxed)
     }
 
     /// Logs how many units (sections or groups) have struct pages: on the
@@ -187,6 +194,11 @@ impl UnitInit for StructPages {
             );
         }
         let r = PageMap::new(self.claim.clone(), start, m.len, altmap, self.nid, route);
+        if r.is_ok() {
+            self.progress
+                .pages
+                .fetch_add(m.len / PAGE_SIZE, Ordering::Relaxed);
+        }
         match (&r, self.layout.placement) {
             (Err(e), _) if *e == ENOMEM => {
                 // Tried again on the next access; said once per binding, as
