@@ -24,7 +24,7 @@ kbuild = kdir='$(KDIR)'; \
 	fi; \
 	$(MAKE) -C "$$kdir" M=$(MODDIR) LLVM=1 $(if $(CLIPPY),CLIPPY=1) $(1)
 
-.PHONY: all module modules kernel setup check check-debug bench bench-bind bench-heat profile demo clippy host-test fuzz clean help
+.PHONY: all module modules kernel setup check check-debug bench bench-bind bench-heat profile profile-unbind demo clippy host-test fuzz clean help
 
 all: module
 
@@ -39,6 +39,8 @@ help:
 	@echo "                 PLACEMENT=head by default, PLACEMENT=none runs the block rows only)"
 	@echo "make profile     perf profile of bench rows on both drivers (ROWS=globs, default"
 	@echo "                 write-128k-pvsync2; ICOUNT=1 samples by guest instructions)"
+	@echo "make profile-unbind  where a fully built grouped namespace's unbind spends its time, vs"
+	@echo "                 nd_pmem's (GIB=256)"
 	@echo "make bench-bind  bind, first fault, unbind and RAM vs namespace size up to 1 TiB: dpmem head/"
 	@echo "                 sectioned/grouped vs nd_pmem (ROUNDS=5, SIZES=1,16,256,1024 GiB, MODES=all)"
 	@echo "make bench-heat  how often DAX rows write each page of the on-media descriptors: dpmem"
@@ -82,6 +84,9 @@ bench:
 
 profile:
 	bash scripts/profile $(if $(ICOUNT),--icount) '$(or $(ROWS),write-128k-pvsync2)' $(or $(ROUNDS),2) $(or $(RUNTIME),3)
+
+profile-unbind:
+	bash scripts/profile-unbind $(or $(GIB),256)
 
 # Defaults with commas: a literal comma inside $(or ...) would split it.
 BENCH_BIND_SIZES := 1,16,256,1024
