@@ -190,7 +190,7 @@ if sizes:
                 # Cause: what each page map costs beyond nd_pmem's one.
                 line += ("\n      cause: %d page maps against nd_pmem's one: %.2f ms each beyond it (measured); "
                          "a page map's removal mostly waits for RCU grace periods, which teardown_threads "
-                         "overlap (profiled: see dpmem-performance.rst)" % (n, (a - b) / n))
+                         "overlap (see make profile-unbind in dpmem-performance.rst)" % (n, (a - b) / n))
             (misses.append if a > b else print)(line)
         a, b = ram(hi, m, "all"), ram(hi, "nd_pmem", "all")
         if a and b:

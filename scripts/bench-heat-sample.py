@@ -15,8 +15,8 @@
 # dirties the page anew. So a page's count is the number of intervals in
 # which it was stored to, counted by stores, not by changed bytes.
 # Resolution: the host's page cache folio. Where the host caches the
-# backing file in large folios (ext4 on 6.16+, with QEMU's MADV_HUGEPAGE:
-# 2 MiB), the dirty flag is the folio's, and a page counts whenever any
+# backing file in large folios (xfs since 5.18, ext4 since 6.16, with
+# QEMU's MADV_HUGEPAGE: 2 MiB), the dirty flag is the folio's, and a page counts whenever any
 # page of its folio was stored to; the output says so ("large_folios")
 # and counts 2 MiB blocks too; scripts/bench-heat avoids that where it
 # can by putting the images on a filesystem cached in 4 KiB folios
@@ -203,7 +203,10 @@ def probe_large(directory):
 
 
 def main():
-    if len(sys.argv) == 3 and sys.argv[1] == "--probe":
+    if len(sys.argv) > 1 and sys.argv[1] == "--probe":
+        if len(sys.argv) != 3:
+            print("usage: bench-heat-sample.py --probe DIR", file=sys.stderr)
+            sys.exit(2)
         probe(sys.argv[2])
     if len(sys.argv) < 4:
         sys.exit("usage: bench-heat-sample.py CONSOLE INTERVAL FILE... | --probe DIR")

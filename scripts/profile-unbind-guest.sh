@@ -9,7 +9,7 @@
 . ./lib.sh
 GIB=$1
 STEP=134217728
-die() { echo "profile-unbind: $*"; exit 1; }
+die() { echo "profile-unbind: $*" >&2; exit 1; }
 t() { ./daxtool timed-write "$@"; }
 modprobe dpmem && modprobe nd_pmem || die "modprobe"
 ns=$(namespace_of_size $((GIB << 30))) || die "no ${GIB} GiB namespace"
@@ -30,20 +30,26 @@ grouped() {
 	echo $ns >/sys/bus/nd/drivers/dpmem/unbind
 }
 grouped
-# built: bind and fault every 128 MiB (every group built)
+# built: bind and fault every 128 MiB: every group built (checked).
 built() {
-	echo $ns >/sys/bus/nd/drivers/dpmem/bind
+	echo $ns >/sys/bus/nd/drivers/dpmem/bind || die bind
 	mount -o dax,noinit_itable /dev/$b /mnt && ./daxtool stride-read /mnt/big $STEP >/dev/null &&
 		umount /mnt || die "build all"
+	_a=/sys/bus/nd/devices/$ns/dpmem
+	[ "$(cat $_a/chunks_initialised)" = "$(cat $_a/chunks_total)" ] ||
+		die "only $(cat $_a/chunks_initialised) of $(cat $_a/chunks_total) chunks built"
 }
+# timed PATH TEXT: the sysfs write's time in us, or die.
+timed() { _us=$(t "$1" "$2") && [ -n "$_us" ] || die "writing $2 to $1"; echo "$_us"; }
 grouped_unbind() { # THREADS [perf]
-	echo $1 >/sys/module/dpmem/parameters/teardown_threads
+	echo $1 >/sys/module/dpmem/parameters/teardown_threads || die teardown_threads
 	built
 	if [ -n "${2:-}" ]; then
 		perf record -q -a -g -e cpu-clock -F 999 -o /tmp/g$1.data -- \
-			sh -c "echo $ns >/sys/bus/nd/drivers/dpmem/unbind"
+			sh -c "echo $ns >/sys/bus/nd/drivers/dpmem/unbind" || die "perf record"
 	else
-		echo "PROF grouped unbind, $1 threads: $(t /sys/bus/nd/drivers/dpmem/unbind $ns) us"
+		_us=$(timed /sys/bus/nd/drivers/dpmem/unbind $ns) || exit 1
+		echo "PROF grouped unbind, $1 threads: $_us us"
 	fi
 }
 for th in 64 1 64; do grouped_unbind $th; done
@@ -52,17 +58,22 @@ ndctl create-namespace -f -e $ns -m fsdax -M dev >/dev/null 2>&1 || die "fsdax o
 pfn=$(for p in /sys/bus/nd/devices/pfn*; do
 	[ "$(cat $p/namespace 2>/dev/null)" = "$ns" ] && echo ${p##*/}
 done | head -n1)
+[ -n "$pfn" ] || die "no pfn device for $ns"
 for r in 1 2; do
-	echo "PROF nd_pmem unbind: $(t /sys/bus/nd/drivers/nd_pmem/unbind $pfn) us"
-	echo $pfn >/sys/bus/nd/drivers/nd_pmem/bind
+	_us=$(timed /sys/bus/nd/drivers/nd_pmem/unbind $pfn) || exit 1
+	echo "PROF nd_pmem unbind: $_us us"
+	echo $pfn >/sys/bus/nd/drivers/nd_pmem/bind || die "nd_pmem bind"
 done
-perf record -q -a -g -e cpu-clock -F 999 -o /tmp/nd.data -- sh -c "echo $pfn >/sys/bus/nd/drivers/nd_pmem/unbind"
+perf record -q -a -g -e cpu-clock -F 999 -o /tmp/nd.data -- \
+	sh -c "echo $pfn >/sys/bus/nd/drivers/nd_pmem/unbind" || die "perf record"
+
 ndctl create-namespace -f -e $ns -m raw >/dev/null 2>&1
 [ "$(ns_driver "$ns")" = nd_pmem ] && echo $ns >/sys/bus/nd/drivers/nd_pmem/unbind
 # nd_pmem's struct pages overwrote the start of grouped's data: anew.
 grouped
 for th in 64 1; do grouped_unbind $th perf; done
 for d in g64 g1 nd; do
+	[ -s /tmp/$d.data ] || die "no profile $d"
 	echo "=== $d (perf): where the samples are"
 	perf report -i /tmp/$d.data --stdio --no-children --sort sym -g none --percent-limit 1 2>/dev/null |
 		grep -v '^#' | grep -v '^$' | head -20

@@ -189,6 +189,7 @@ check "unit: 2 MiB again for new formats" sh -c "echo 2 >$p"
 echo $ns >/sys/bus/nd/drivers/dpmem/bind
 check_eq "unit: a rebind keeps the recorded 32 MiB" \
 	"$(dmesg | grep -c "$ns: struct pages in RAM, made per 32 MiB as DAX maps the data")" 2
+check_eq "unit: ... ram_unit too, whatever the parameter says now" "$(cat $a/ram_unit)" $((32 * MIB))
 echo $ns >/sys/bus/nd/drivers/dpmem/unbind
 check "unit: reformat" dpmem_format "$ns ram force"
 check_eq "unit: ... takes the 2 MiB" "$(cat $a/ram_unit)" $((2 * MIB))
