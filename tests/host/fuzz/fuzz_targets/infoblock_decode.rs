@@ -49,12 +49,10 @@ fuzz_target!(|data: &[u8]| {
         // Ram: a unit of 2^k 2 MiB blocks from the top bits (k = 7 is
         // past the largest unit: no valid block).
         let made = match placement {
-            Placement::Ram => layout::Layout::compute_ram(
-                start,
-                size,
-                (1u64 << (mode >> 5)) * layout::RAM_UNIT,
-            )
-            .map(|l| InfoBlock::for_layout(l, start, [1; 16], [2; 16])),
+            Placement::Ram => {
+                layout::Layout::compute_ram(start, size, (1u64 << (mode >> 5)) * layout::RAM_UNIT)
+                    .map(|l| InfoBlock::for_layout(l, start, [1; 16], [2; 16]))
+            }
             _ => InfoBlock::new(placement, start, size, [1; 16], [2; 16]),
         };
         if let Ok(valid) = made {
