@@ -168,3 +168,18 @@ fn a_bad_or_misplaced_unit_field_is_refused() {
         );
     }
 }
+
+#[test]
+fn the_last_run_of_a_huge_namespace_does_not_overflow() {
+    // A corrupt or foreign geometry can claim nearly 2^64 bytes: the end
+    // of the unit holding the last byte would pass 2^64.
+    let size = u64::MAX / (2 * MIB) * (2 * MIB);
+    for unit in [2 * MIB, 6 * MIB, 128 * MIB] {
+        let l = Layout::compute_ram(0, size, unit).unwrap();
+        let last = l.locate(l.data_size - 4096).unwrap();
+        assert_eq!(last.offset + last.len, l.data_offset + l.data_size);
+        assert_eq!(last.unit, l.units() - 1);
+        let m = l.unit_map(last.unit).unwrap();
+        assert_eq!(m.start + m.len, l.data_offset + l.data_size);
+    }
+}

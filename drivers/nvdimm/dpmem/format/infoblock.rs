@@ -384,12 +384,14 @@ impl InfoBlock {
                 get_u32(b, OFF_UNIT_SECTIONS),
                 Self::unit_sections_field(&layout),
             ),
+            // Ram's unit made its layout above (0 and 1 both mean 2 MiB);
+            // on every other placement the field is reserved: zero.
             (
                 "ram unit",
                 get_u32(b, OFF_RAM_UNIT),
-                match get_u32(b, OFF_RAM_UNIT) {
-                    0 => 0,
-                    _ => Self::ram_unit_field(&layout),
+                match placement {
+                    Placement::Ram => get_u32(b, OFF_RAM_UNIT),
+                    _ => 0,
                 },
             ),
         ] {

@@ -42,13 +42,19 @@ impl Layout {
                 len: self.data_size - logical,
                 unit: 0,
             }),
-            // checked: no panic path (ram_unit >= 2 MiB by invariant).
-            Placement::Ram => Some(Extent {
-                offset: self.data_offset + logical,
-                len: (self.ram_unit - logical.checked_rem(self.ram_unit)?)
-                    .min(self.data_size - logical),
-                unit: logical.checked_div(self.ram_unit)?,
-            }),
+            Placement::Ram => {
+                // One division per DAX access; checked: no panic path
+                // (ram_unit >= 2 MiB by invariant).
+                let unit = logical.checked_div(self.ram_unit)?;
+                // unit * ram_unit <= logical: no overflow, even where the
+                // unit's end would pass 2^64.
+                let within = logical - unit * self.ram_unit;
+                Some(Extent {
+                    offset: self.data_offset + logical,
+                    len: (self.ram_unit - within).min(self.data_size - logical),
+                    unit,
+                })
+            }
             Placement::Sectioned | Placement::Grouped => self.locate_sectioned(logical),
         }
     }
