@@ -113,6 +113,8 @@ struct workqueue_struct *dpmem_alloc_unbound_wq(int max_active);
 unsigned int dpmem_param_teardown_threads(void);
 int dpmem_param_default_placement(void);
 unsigned int dpmem_param_lazy_init_delay_ms(void);
+/* ram_unit_mib: 2 MiB steps up to this (format/layout.rs MAX_RAM_UNIT) */
+#define DPMEM_RAM_UNIT_MAX_MIB 128
 unsigned int dpmem_param_ram_unit_mib(void);
 void dpmem_sysfs_attr_init(struct attribute *attr);
 unsigned int dpmem_memalloc_noio_save(void);

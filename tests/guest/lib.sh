@@ -148,6 +148,7 @@ dpmem_format() {
 		return 1
 	}
 	_want=$(placement_or "")
+	[ "$_want" = auto ] && _want= # auto names no one placement
 	case " $* " in *" head "* | *" sectioned "* | *" grouped "* | *" ram "* | *" none "*) _want= ;; esac
 	_ns=${1%% *}
 	if [ -n "$_want" ] && [ "$(cat /sys/bus/nd/devices/$_ns/dpmem/placement)" != "$_want" ]; then

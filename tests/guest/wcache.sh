@@ -12,8 +12,9 @@
 # the NVMe disk alone does not hold. dm-writecache maps one contiguous run
 # directly and vmaps the pages otherwise: /proc/vmallocinfo shows which.
 # On dpmem head, sectioned and ram and on nd_pmem fsdax, in the same
-# guest. ram hands out one 2 MiB unit per direct_access call, so its cache
-# is vmapped too (and every struct page of the cache is built at load).
+# guest. ram (2 MiB units, the default) hands out one unit per
+# direct_access call, so its cache is vmapped too (and every struct page
+# of the cache is built at load).
 . ./lib.sh
 
 MIB=1048576
@@ -26,6 +27,7 @@ check "modprobe dpmem" modprobe dpmem
 check "dpmem head on $a" dpmem_format "$a" head
 check "dpmem sectioned on $c" dpmem_format "$c" sectioned
 check "dpmem ram on $r" dpmem_format "$r" ram
+check_eq "dpmem ram on $r: 2 MiB units" "$(cat /sys/bus/nd/devices/$r/dpmem/ram_unit)" $((2 * MIB))
 check "modprobe nd_pmem" modprobe nd_pmem
 check "nd_pmem fsdax on $b" ndctl create-namespace -f -e "$b" -m fsdax -M dev
 export DM_DISABLE_UDEV=1

@@ -279,7 +279,7 @@ void dpmem_sysfs_attr_init(struct attribute *attr)
 static unsigned int teardown_threads = 64;
 module_param(teardown_threads, uint, 0644);
 MODULE_PARM_DESC(teardown_threads,
-		 "Threads that remove a namespace's struct pages at unbind, one unit (section, group or 2 MiB of ram placement) each at a time (1-64, default 64)");
+		 "Threads that remove a namespace's struct pages at unbind, one unit (section, group or ram placement's unit) each at a time (1-64, default 64)");
 
 unsigned int dpmem_param_teardown_threads(void)
 {
@@ -332,7 +332,7 @@ static int dpmem_ram_unit_set(const char *val, const struct kernel_param *kp)
 
 	if (rc)
 		return rc;
-	if (v < 2 || v > 128 || v % 2)
+	if (v < 2 || v > DPMEM_RAM_UNIT_MAX_MIB || v % 2)
 		return -EINVAL;
 	WRITE_ONCE(*(unsigned int *)kp->arg, v);
 	return 0;

@@ -32,7 +32,7 @@
 use crate::abstractions::sched_mm::NoIoScope;
 use crate::abstractions::signal::fatal_signal_pending;
 use crate::abstractions::workqueue::OwnedQueue;
-use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicU8, Ordering};
 use kernel::alloc::KVVec;
 use kernel::prelude::*;
 use kernel::sync::{Arc, CondVar, Mutex};
@@ -123,9 +123,6 @@ impl<U> Slots<U> {
 pub struct Lazy<I: UnitInit> {
     init: I,
     flags: KVVec<AtomicU8>,
-    /// Units made ready so far (never decremented: units are only undone
-    /// at teardown), so that counting them takes no lock.
-    ready: AtomicU64,
     #[pin]
     slots: Mutex<Slots<I::Unit>>,
     #[pin]
@@ -206,9 +203,6 @@ impl<I: UnitInit> Lazy<I> {
                 s.units.get_mut(unit as usize),
                 self.flags.get(unit as usize),
             ) {
-                if matches!(slot, Slot::Ready(_)) {
-                    self.ready.fetch_add(1, Ordering::Relaxed);
-                }
                 *dst = slot;
                 f.store(flag, Ordering::Release);
             }
@@ -351,11 +345,6 @@ impl<I: UnitInit> Lazy<I> {
         self.changed.notify_all();
     }
 
-    /// Units initialised since the set was made (no lock, no walk).
-    pub fn ready_count(&self) -> u64 {
-        self.ready.load(Ordering::Relaxed)
-    }
-
     /// Units whose initialisation failed.
     pub fn failed(&self) -> u64 {
         self.flags
@@ -391,7 +380,6 @@ impl<I: UnitInit> LazyOwner<I> {
             pin_init!(Lazy {
                 init,
                 flags,
-                ready: AtomicU64::new(0),
                 // INVARIANT: an empty ring as long as the units.
                 slots <- new_mutex!(Slots {
                     units: slots,

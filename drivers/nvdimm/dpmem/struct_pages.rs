@@ -2,7 +2,7 @@
 
 //! The struct pages of a bound namespace's data: one page map per unit of
 //! its layout (the whole namespace for head placement, each section or
-//! group of sections for sectioned and grouped placement, each 2 MiB of
+//! group of sections for sectioned and grouped placement, each unit of
 //! data, with struct pages in RAM, for ram placement), created by the
 //! lazy-init workers ([`crate::lazy`]).
 

@@ -41,6 +41,10 @@ pub fn ram_unit() -> u64 {
     u64::from(unsafe { bindings::dpmem_param_ram_unit_mib() }) << 20
 }
 
+// The C setter's range is the layout's.
+const _: () =
+    assert!((bindings::DPMEM_RAM_UNIT_MAX_MIB as u64) << 20 == crate::format::layout::MAX_RAM_UNIT);
+
 /// `lazy_init_delay_ms`: a testing knob, how long each lazy-init worker
 /// sleeps before creating each unit's struct pages (0: not at all), so
 /// that tests can act while a DAX fault waits.

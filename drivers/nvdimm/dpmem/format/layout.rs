@@ -169,9 +169,8 @@ impl Layout {
             Placement::Grouped => {
                 return Self::compute_sectioned(placement, start, size, GROUP_SECTIONS)
             }
-            Placement::Ram | Placement::BlockOnly => {
-                return Self::compute_linear(placement, size, RAM_UNIT)
-            }
+            Placement::Ram => return Self::compute_ram(start, size, RAM_UNIT),
+            Placement::BlockOnly => return Self::compute_linear(placement, size, RAM_UNIT),
             Placement::Head => (),
         }
         // A tail that is not a whole 2 MiB unit is left unused.

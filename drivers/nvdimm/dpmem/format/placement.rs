@@ -16,8 +16,8 @@ pub enum Placement {
     /// On the device: each unit of several sections starts with its
     /// sections' chunks.
     Grouped,
-    /// In RAM, created per 2 MiB of data that DAX maps; nothing on the
-    /// device.
+    /// In RAM, created per unit of data that DAX maps (2 MiB unless
+    /// formatted with a larger one); nothing on the device.
     Ram,
     /// Nowhere (`none`): a block device without DAX.
     BlockOnly,

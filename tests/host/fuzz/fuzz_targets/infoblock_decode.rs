@@ -46,13 +46,15 @@ fuzz_target!(|data: &[u8]| {
             5 => Placement::BlockOnly,
             _ => Placement::Head,
         };
-        // Ram: a unit of 2^k 2 MiB blocks from the top bits (k = 7 is
-        // past the largest unit: no valid block).
+        // Ram: a unit of 9k + 1 2 MiB blocks from the top bits (1 to 64,
+        // most not powers of two; invalid units come from the edits).
         let made = match placement {
-            Placement::Ram => {
-                layout::Layout::compute_ram(start, size, (1u64 << (mode >> 5)) * layout::RAM_UNIT)
-                    .map(|l| InfoBlock::for_layout(l, start, [1; 16], [2; 16]))
-            }
+            Placement::Ram => layout::Layout::compute_ram(
+                start,
+                size,
+                (u64::from(mode >> 5) * 9 + 1) * layout::RAM_UNIT,
+            )
+            .map(|l| InfoBlock::for_layout(l, start, [1; 16], [2; 16])),
             _ => InfoBlock::new(placement, start, size, [1; 16], [2; 16]),
         };
         if let Ok(valid) = made {
